@@ -1,0 +1,30 @@
+/* The gcomp command line: one function per subcommand, shared helpers. */
+#ifndef GCOMP_CLI_H
+#define GCOMP_CLI_H
+
+#include "gcomp.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Each returns the process exit status (0 on success) and prints at most
+ * one line to stderr on failure. */
+int gcomp_cmd_encode(int argc, char **argv);
+int gcomp_cmd_decode(int argc, char **argv);
+int gcomp_cmd_info(int argc, char **argv);
+int gcomp_cmd_bench_bits(int argc, char **argv);
+
+/* One-line error on stderr, "gcomp: ..."; returns 1 for `return cli_error(...)`. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, for a failed library call: adds the result text and detail. */
+int cli_lib_error(const char *what, gcompResult_t r);
+
+/* Whole file into a malloc'ed buffer. */
+int cli_read_file(const char *path, uint8_t **data, size_t *size);
+int cli_write_file(const char *path, const void *data, size_t size);
+
+/* Codec from "-c NAME" and "-p NAME=VALUE" pairs. */
+int cli_make_codec(const char *name, char **params, int nparams,
+                   gcompCodec_t *codec);
+
+#endif

@@ -1,0 +1,148 @@
+/* gcomp encode / decode / info. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PARAMS 32
+
+static int parse_seed(const char *text, uint64_t *seed) {
+  char *end = NULL;
+  if (*text == '-') return cli_error("seed must be a non-negative integer");
+  unsigned long long v = strtoull(text, &end, 0);
+  if (end == text || *end) return cli_error("seed '%s' is not an integer", text);
+  *seed = v;
+  return 0;
+}
+
+int gcomp_cmd_encode(int argc, char **argv) {
+  const char *codec_name = NULL, *in = NULL, *out = NULL;
+  char *params[MAX_PARAMS];
+  int nparams = 0;
+  uint64_t seed = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    int has_value = i + 1 < argc;
+    if (!strcmp(a, "-c") && has_value) {
+      codec_name = argv[++i];
+    } else if (!strcmp(a, "-p") && has_value) {
+      if (nparams == MAX_PARAMS) return cli_error("too many -p options");
+      params[nparams++] = argv[++i];
+    } else if (!strcmp(a, "-s") && has_value) {
+      if (parse_seed(argv[++i], &seed)) return 1;
+    } else if (a[0] == '-' && a[1]) {
+      return cli_error("encode: unknown or incomplete option '%s'", a);
+    } else if (!in) {
+      in = a;
+    } else if (!out) {
+      out = a;
+    } else {
+      return cli_error("encode: unexpected argument '%s'", a);
+    }
+  }
+  if (!codec_name || !in || !out)
+    return cli_error("usage: gcomp encode -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT");
+  gcompCodec_t codec;
+  if (cli_make_codec(codec_name, params, nparams, &codec)) return 1;
+  uint8_t *data = NULL, *payload = NULL;
+  size_t size = 0, bound = 0, written = 0;
+  int rc = cli_read_file(in, &data, &size);
+  if (!rc && (size == 0 || size % 4))
+    rc = cli_error("%s: %zu bytes is not a non-empty float32 array", in, size);
+  uint64_t d = size / 4;
+  float *x = NULL;
+  if (!rc) {
+    x = malloc(size);
+    if (!x) rc = cli_error("out of memory");
+  }
+  if (!rc) {
+    for (uint64_t i = 0; i < d; i++) { /* little-endian on every host */
+      uint32_t u = (uint32_t)data[4 * i] | (uint32_t)data[4 * i + 1] << 8 |
+                   (uint32_t)data[4 * i + 2] << 16 | (uint32_t)data[4 * i + 3] << 24;
+      memcpy(&x[i], &u, 4);
+    }
+    gcompResult_t r = gcompEncodeBound(codec, d, &bound);
+    if (r != gcompSuccess) rc = cli_lib_error("encode", r);
+  }
+  if (!rc && !(payload = malloc(bound))) rc = cli_error("out of memory");
+  if (!rc) {
+    gcompResult_t r = gcompEncode(codec, x, d, seed, payload, bound, &written);
+    if (r != gcompSuccess) rc = cli_lib_error("encode", r);
+  }
+  if (!rc) rc = cli_write_file(out, payload, written);
+  free(payload);
+  free(x);
+  free(data);
+  gcompCodecFree(codec);
+  return rc;
+}
+
+int gcomp_cmd_decode(int argc, char **argv) {
+  if (argc != 2) return cli_error("usage: gcomp decode IN OUT");
+  uint8_t *data = NULL;
+  size_t size = 0;
+  if (cli_read_file(argv[0], &data, &size)) return 1;
+  gcompPayloadInfo_t info;
+  gcompResult_t r = gcompPayloadGetInfo(data, size, &info);
+  int rc = 0;
+  float *x = NULL;
+  uint8_t *raw = NULL;
+  if (r != gcompSuccess) rc = cli_lib_error(argv[0], r);
+  if (!rc && (!(x = malloc((size_t)info.d * 4)) || !(raw = malloc((size_t)info.d * 4))))
+    rc = cli_error("out of memory for d = %" PRIu64, info.d);
+  if (!rc) {
+    r = gcompDecode(data, size, x, info.d, 0.0f);
+    if (r != gcompSuccess) rc = cli_lib_error(argv[0], r);
+  }
+  if (!rc) {
+    for (uint64_t i = 0; i < info.d; i++) {
+      uint32_t u;
+      memcpy(&u, &x[i], 4);
+      for (int b = 0; b < 4; b++) raw[4 * i + (uint64_t)b] = (uint8_t)(u >> (8 * b));
+    }
+    rc = cli_write_file(argv[1], raw, (size_t)info.d * 4);
+  }
+  free(raw);
+  free(x);
+  free(data);
+  return rc;
+}
+
+static const char *packing_text(gcompPacking_t p) {
+  static const char *const names[] = {"auto", "fixed", "entropy", "structured", "direct"};
+  return (int)p >= 0 && p < gcompNumPackings ? names[p] : "?";
+}
+
+int gcomp_cmd_info(int argc, char **argv) {
+  if (argc != 1) return cli_error("usage: gcomp info FILE");
+  uint8_t *data = NULL;
+  size_t size = 0;
+  if (cli_read_file(argv[0], &data, &size)) return 1;
+  gcompPayloadInfo_t in;
+  gcompResult_t r = gcompPayloadGetInfo(data, size, &in);
+  free(data);
+  if (r != gcompSuccess) return cli_lib_error(argv[0], r);
+  const char *name = gcompMethodName(in.method);
+  printf("codec        %s\n", name);
+  switch (in.method) {
+  case gcompSparseDithering: printf("parameters   nu=%g", in.param); break;
+  case gcompSparseDitheringUnbiased: printf("parameters   omega=%g", in.param); break;
+  case gcompSpherical:
+    printf("parameters   alpha=%g block=%" PRIu64, in.param, in.block);
+    break;
+  default: printf("parameters   -");
+  }
+  printf(" rotate=%d\n", in.rotate);
+  printf("packing      %s\n", packing_text(in.packing));
+  printf("d            %" PRIu64 "\n", in.d);
+  printf("seed         %" PRIu64 "\n", in.seed);
+  printf("bytes        %zu (header %zu, body %zu)\n", in.totalBytes, in.headerBytes,
+         in.totalBytes - in.headerBytes);
+  printf("bits/coord   %.4f (body only %.4f)\n", 8.0 * (double)in.totalBytes / (double)in.d,
+         (double)in.bodyBits / (double)in.d);
+  if (size > in.totalBytes)
+    printf("trailing     %zu bytes after the payload\n", size - in.totalBytes);
+  return 0;
+}

@@ -1,0 +1,122 @@
+/* The generic pipeline around every codec: argument checks, the optional
+ * rotation, the header, and decode with accumulation. */
+#include "codec.h"
+#include "error.h"
+#include "rotate.h"
+#include "wire.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef gcompResult_t (*body_encoder)(const gcomp_body_in *, gcomp_body_out *);
+typedef gcompResult_t (*body_decoder)(const gcomp_body_view *, float *);
+
+static body_encoder encoder_of(gcompMethod_t m) {
+  switch (m) {
+  case gcompIdentity: return gcomp_identity_encode;
+  case gcompSpherical: return gcomp_spherical_encode;
+  default: return gcomp_sd_encode;
+  }
+}
+
+static body_decoder decoder_of(gcompMethod_t m) {
+  switch (m) {
+  case gcompIdentity: return gcomp_identity_decode;
+  case gcompSpherical: return gcomp_spherical_decode;
+  default: return gcomp_sd_decode;
+  }
+}
+
+static gcompResult_t check_finite(const float *x, uint64_t d) {
+  for (uint64_t i = 0; i < d; i++)
+    if (!isfinite(x[i]))
+      return gcomp_fail(gcompNonFiniteInput, "x[%llu] = %g is not finite",
+                        (unsigned long long)i, (double)x[i]);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompEncode(gcompCodec_t codec, const float *src,
+                                    uint64_t d, uint64_t seed, void *dst,
+                                    size_t dstCapacity, size_t *dstSize) {
+  gcomp_clear_error();
+  if (!codec || !src || !dst || !dstSize)
+    return gcomp_fail(gcompInvalidArgument, "codec, src, dst and dstSize must not be NULL");
+  if (d == 0) return gcomp_fail(gcompInvalidArgument, "d must be > 0");
+  if (d > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompSizeOverflow, "d = %llu exceeds GCOMP_MAX_DIM (2^40)",
+                      (unsigned long long)d);
+  if (dstCapacity < GCOMP_HEADER_BYTES)
+    return gcomp_fail(gcompDstTooSmall, "dst must hold at least the %d-byte header",
+                      GCOMP_HEADER_BYTES);
+  /* Every codec refuses NaN/Inf up front, before anything is written. */
+  GCOMP_TRY(check_finite(src, d));
+  const gcompCodecConfig_t *cfg = &codec->config;
+  uint64_t n = gcomp_coded_length(cfg->rotate, d);
+  float *rotated = NULL;
+  if (cfg->rotate) {
+    rotated = malloc((size_t)n * sizeof *rotated);
+    if (!rotated) return gcomp_fail(gcompOutOfMemory, "rotation buffer allocation failed");
+    gcomp_rotate_forward(src, d, n, seed, rotated);
+  }
+  uint8_t *out = dst;
+  gcomp_body_in in = {codec, rotated ? rotated : src, n, seed,
+                      out + GCOMP_HEADER_BYTES, dstCapacity - GCOMP_HEADER_BYTES};
+  gcomp_body_out body = {gcompPackAuto, 0};
+  gcompResult_t r = encoder_of(cfg->method)(&in, &body);
+  free(rotated);
+  if (r != gcompSuccess) return r;
+  gcomp_header h = {cfg->method, body.packing, cfg->rotate, d, seed, body.bits,
+                    codec->param, cfg->method == gcompSpherical ? (uint64_t)cfg->block : 0};
+  gcomp_header_write(&h, out);
+  *dstSize = GCOMP_HEADER_BYTES + (size_t)((body.bits + 7) / 8);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompDecode(const void *src, size_t srcSize, float *dst,
+                                    uint64_t dstCount, float beta) {
+  gcomp_clear_error();
+  if (!src || !dst) return gcomp_fail(gcompInvalidArgument, "src and dst must not be NULL");
+  if (!isfinite(beta)) return gcomp_fail(gcompInvalidArgument, "beta must be finite");
+  gcomp_header h;
+  GCOMP_TRY(gcomp_header_read(src, srcSize, 1, &h));
+  if (dstCount < h.d)
+    return gcomp_fail(gcompDstTooSmall, "payload holds d = %llu, dst only %llu",
+                      (unsigned long long)h.d, (unsigned long long)dstCount);
+  uint64_t n = gcomp_coded_length(h.rotate, h.d);
+  gcomp_body_view v = {h.method, h.packing, n, h.seed, h.param, h.block,
+                       (const uint8_t *)src + GCOMP_HEADER_BYTES, h.body_bits};
+  /* Decode straight into dst when nothing has to happen afterwards. */
+  int direct = beta == 0.0f && !h.rotate;
+  float *y = direct ? dst : malloc((size_t)n * sizeof *y);
+  if (!y) return gcomp_fail(gcompOutOfMemory, "decode buffer allocation failed");
+  gcompResult_t r = decoder_of(h.method)(&v, y);
+  if (r == gcompSuccess && !direct) {
+    if (h.rotate) gcomp_rotate_inverse(y, n, h.seed);
+    if (beta == 0.0f)
+      memcpy(dst, y, (size_t)h.d * sizeof *y);
+    else
+      for (uint64_t i = 0; i < h.d; i++) dst[i] = y[i] + beta * dst[i];
+  }
+  if (!direct) free(y);
+  return r;
+}
+
+GCOMP_API gcompResult_t gcompPayloadGetInfo(const void *src, size_t srcSize,
+                                            gcompPayloadInfo_t *info) {
+  gcomp_clear_error();
+  if (!src || !info) return gcomp_fail(gcompInvalidArgument, "src and info must not be NULL");
+  gcomp_header h;
+  GCOMP_TRY(gcomp_header_read(src, srcSize, 0, &h));
+  info->method = h.method;
+  info->packing = h.packing;
+  info->rotate = h.rotate;
+  info->d = h.d;
+  info->seed = h.seed;
+  info->param = h.param;
+  info->block = h.block;
+  info->headerBytes = GCOMP_HEADER_BYTES;
+  info->bodyBits = h.body_bits;
+  info->totalBytes = GCOMP_HEADER_BYTES + (size_t)((h.body_bits + 7) / 8);
+  return gcompSuccess;
+}

@@ -1,0 +1,28 @@
+/* Fixed-width packing of a u32 symbol stream (docs/FORMAT.md, "fixed
+ * section"): chunks of 4096 symbols, each with its own width w and an escape
+ * list for the rare symbols that do not fit. The fastest back end. */
+#ifndef GCOMP_HOST_FIXED_STREAM_H
+#define GCOMP_HOST_FIXED_STREAM_H
+
+#include "gcomp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GCOMP_FIXED_CHUNK 4096u
+
+size_t gcomp_fixed_bound(uint64_t n);
+
+gcompResult_t gcomp_fixed_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
+                                 size_t cap, size_t *written);
+
+/* Decodes exactly n symbols; *consumed gets the section's length. */
+gcompResult_t gcomp_fixed_decode(const uint8_t *src, size_t size, uint32_t *sym,
+                                 uint64_t n, size_t *consumed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,37 @@
+#include "norm.h"
+
+#include "error.h"
+#include "norm.h"
+#include "shared/norm.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+gcompResult_t gcomp_sumsq(const float *x, uint64_t n, double *sumsq) {
+  uint64_t chunks = (n + GCOMP_NORM_CHUNK - 1) / GCOMP_NORM_CHUNK;
+  double *p = malloc((size_t)chunks * sizeof *p);
+  if (!p) return gcomp_fail(gcompOutOfMemory, "norm scratch allocation failed");
+  for (uint64_t c = 0; c < chunks; c++) {
+    uint64_t off = c * GCOMP_NORM_CHUNK;
+    uint64_t len = n - off < GCOMP_NORM_CHUNK ? n - off : GCOMP_NORM_CHUNK;
+    p[c] = gcomp_chunk_sumsq(x + off, (uint32_t)len);
+  }
+  /* Higher levels: groups of 256 partials, each reduced by the tree, the
+   * results packed to the front for the next level. */
+  uint64_t m = chunks;
+  while (m > 1) {
+    uint64_t groups = (m + GCOMP_NORM_LANES - 1) / GCOMP_NORM_LANES;
+    for (uint64_t g = 0; g < groups; g++) {
+      uint64_t off = g * GCOMP_NORM_LANES;
+      uint64_t len = m - off < GCOMP_NORM_LANES ? m - off : GCOMP_NORM_LANES;
+      p[g] = gcomp_tree_reduce(p + off, (uint32_t)len);
+    }
+    m = groups;
+  }
+  double s = chunks ? p[0] : 0.0;
+  free(p);
+  if (!isfinite(s))
+    return gcomp_fail(gcompNonFiniteInput, "the vector holds NaN or Inf");
+  *sumsq = s;
+  return gcompSuccess;
+}

@@ -1,0 +1,20 @@
+#ifndef GCOMP_HOST_NORM_H
+#define GCOMP_HOST_NORM_H
+
+#include "gcomp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Sum of squares of x[0..n) in the canonical order of shared/norm.h.
+ * Also reports whether every value is finite (NaN/Inf would otherwise only
+ * show up as a NaN/Inf sum, and an overflowing finite vector cannot occur:
+ * squares of floats stay far below DBL_MAX). */
+gcompResult_t gcomp_sumsq(const float *x, uint64_t n, double *sumsq);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,92 @@
+/* Per-coordinate math of Sparse Dithering (PAPER.md sections 3 and 4),
+ * shared by the CPU reference and the kernels.
+ *
+ * Grid: spacing gamma = 2 h |x| with h = sqrt(param / n). The scale is
+ * shrunk by GCOMP_SD_MARGIN so the guarantees (|C(x) - x|^2 <= nu |x|^2 on
+ * every draw, variance <= omega |x|^2) survive float rounding of the scale,
+ * the division and the rotation with room to spare; it costs nothing
+ * measurable in bits. */
+#ifndef GCOMP_SHARED_SPARSE_DITHERING_H
+#define GCOMP_SHARED_SPARSE_DITHERING_H
+
+#include "gcomp_hd.h"
+#include "philox.h"
+
+#include <math.h>
+
+#define GCOMP_SD_MARGIN (1.0 - 1.0 / 4096.0)
+/* Largest level the format allows, so zigzag symbols fit 32 bits. */
+#define GCOMP_SD_MAX_LEVEL ((uint32_t)1 << 30)
+
+typedef struct {
+  float gamma;  /* grid spacing; 0 for the zero vector */
+  uint32_t K;   /* no level k can exceed K (truncates the unary code) */
+} gcomp_sd_scale;
+
+/* Limit on k, from param and n alone, so the decoder knows it too. q =
+ * |x_i| / gamma is at most 1 / (2 h MARGIN) up to a few float roundings; the
+ * factor (1 + 2^-20) covers those. Returns 0 when K would not fit. */
+GCOMP_HD_INLINE uint32_t gcomp_sd_level_limit(double param, uint64_t n,
+                                              int randomized) {
+  double h = sqrt(param / (double)n);
+  double q = 1.0 / (2.0 * h * GCOMP_SD_MARGIN) * (1.0 + 1.0 / 1048576.0);
+  if (!(q < (double)GCOMP_SD_MAX_LEVEL)) return 0;
+  double k = randomized ? floor(q) + 1.0 : floor(q + 0.5);
+  return (uint32_t)k;
+}
+
+/* gamma from the canonical sum of squares; double math with IEEE sqrt and
+ * division only, so every platform rounds it the same way. Returns 0 on
+ * success, -1 when gamma is not a normal float (norm too large or too
+ * small for a float32 scale). */
+GCOMP_HD_INLINE int gcomp_sd_scale_init(double param, uint64_t n,
+                                        double sumsq, gcomp_sd_scale *s) {
+  s->gamma = 0.0f;
+  if (sumsq == 0.0) return 0;
+  double h = sqrt(param / (double)n);
+  double g = 2.0 * h * sqrt(sumsq) * GCOMP_SD_MARGIN;
+  if (!(g >= 1.1754943508222875e-38 && g <= 3.4028234663852886e38)) return -1;
+  s->gamma = (float)g;
+  if (!(s->gamma <= 3.4028234663852886e38f)) return -1; /* rounded to inf */
+  return 0;
+}
+
+/* Signed level of one coordinate, deterministic rounding to nearest. */
+GCOMP_HD_INLINE int32_t gcomp_sd_quantize(float x, float gamma) {
+  float q = (x < 0 ? -x : x) / gamma;
+  int32_t k = (int32_t)(uint32_t)(q + 0.5f);
+  return x < 0 ? -k : k;
+}
+
+/* Randomized (unbiased) rounding: up with probability frac(q), decided by a
+ * 24-bit uniform r24 (the top bits of one Philox word). frac * 2^24 is an
+ * exact product, so the comparison is exact integer-vs-float. */
+GCOMP_HD_INLINE int32_t gcomp_sd_quantize_unbiased(float x, float gamma,
+                                                   uint32_t r) {
+  float q = (x < 0 ? -x : x) / gamma;
+  uint32_t k = (uint32_t)q;
+  float frac = q - (float)k;
+  if ((float)(r >> 8) < frac * 16777216.0f) k += 1;
+  return x < 0 ? -(int32_t)k : (int32_t)k;
+}
+
+/* The 32 random bits coordinate i uses: word i % 4 of draw i / 4 on the
+ * rounding stream. */
+GCOMP_HD_INLINE uint32_t gcomp_sd_random_word(uint64_t seed, uint64_t i) {
+  gcomp_u32x4 r = gcomp_philox(seed, GCOMP_STREAM_ROUNDING, i >> 2);
+  return r.v[i & 3u];
+}
+
+GCOMP_HD_INLINE float gcomp_sd_dequantize(int32_t v, float gamma) {
+  return gamma * (float)v;
+}
+
+GCOMP_HD_INLINE uint32_t gcomp_zigzag(int32_t v) {
+  return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
+}
+
+GCOMP_HD_INLINE int32_t gcomp_unzigzag(uint32_t u) {
+  return (int32_t)(u >> 1) ^ -(int32_t)(u & 1u);
+}
+
+#endif

@@ -1,0 +1,311 @@
+/* Sparse Dithering, deterministic (C(nu)) and randomized (U(omega)):
+ * quantize to signed levels, then pack with one of four back ends. The
+ * body always starts with gamma as 31 bits (a positive float32 without its
+ * sign bit); a zero gamma means the zero vector and ends the body. */
+#include "codec.h"
+#include "error.h"
+#include "fixed_stream.h"
+#include "norm.h"
+#include "rans_stream.h"
+#include "sd_structured.h"
+#include "shared/sparse_dithering.h"
+#include "wire.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GAMMA_BITS 31u
+
+static int is_randomized(gcompMethod_t m) { return m == gcompSparseDitheringUnbiased; }
+
+static uint32_t float_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  return u;
+}
+
+/* ------------------------------------------------------------- quantize */
+
+static gcompResult_t quantize(const gcomp_body_in *in, int32_t *v,
+                              gcomp_sd_scale *s) {
+  const struct gcompCodec *c = in->codec;
+  int rnd = is_randomized(c->config.method);
+  double sumsq;
+  GCOMP_TRY(gcomp_sumsq(in->x, in->n, &sumsq));
+  if (gcomp_sd_scale_init(c->param, in->n, sumsq, s) != 0)
+    return gcomp_fail(gcompParameterOutOfRange,
+                      "|x| = %g gives a grid step outside the float32 range",
+                      sqrt(sumsq));
+  s->K = gcomp_sd_level_limit(c->param, in->n, rnd);
+  if (s->K == 0)
+    return gcomp_fail(gcompParameterOutOfRange,
+                      "%s = %g is too small for d = %llu (levels exceed 2^30)",
+                      rnd ? "omega" : "nu", c->param, (unsigned long long)in->n);
+  if (s->gamma == 0.0f) return gcompSuccess;
+  uint32_t worst = 0;
+  if (rnd) {
+    for (uint64_t base = 0; base < in->n; base += 4) {
+      gcomp_u32x4 r = gcomp_philox(in->seed, GCOMP_STREAM_ROUNDING, base >> 2);
+      uint64_t m = in->n - base < 4 ? in->n - base : 4;
+      for (uint64_t k = 0; k < m; k++) {
+        int32_t q = gcomp_sd_quantize_unbiased(in->x[base + k], s->gamma, r.v[k]);
+        uint32_t a = (uint32_t)(q < 0 ? -q : q);
+        v[base + k] = q;
+        worst = a > worst ? a : worst;
+      }
+    }
+  } else {
+    float g = s->gamma;
+    for (uint64_t i = 0; i < in->n; i++) {
+      int32_t q = gcomp_sd_quantize(in->x[i], g);
+      uint32_t a = (uint32_t)(q < 0 ? -q : q);
+      v[i] = q;
+      worst = a > worst ? a : worst;
+    }
+  }
+  /* Exceeding K would mean the rounding analysis in shared/ is wrong. */
+  if (worst > s->K)
+    return gcomp_fail(gcompInternalError, "level %u above limit %u", worst, s->K);
+  /* Inputs near FLT_MAX can round up to a grid point beyond it. */
+  if (!isfinite(gcomp_sd_dequantize((int32_t)worst, s->gamma)))
+    return gcomp_fail(gcompParameterOutOfRange,
+                      "values this close to FLT_MAX would decode to Inf");
+  return gcompSuccess;
+}
+
+/* ------------------------------------------------------------ back ends */
+
+typedef struct {
+  uint8_t *buf;
+  size_t cap;
+  gcomp_body_out out;
+} candidate;
+
+static gcompResult_t put_gamma(gcomp_bitwriter *w, float gamma) {
+  gcomp_bw_put(w, float_bits(gamma), GAMMA_BITS);
+  if (w->overflow) return gcomp_fail(gcompDstTooSmall, "dst too small for the scale");
+  return gcompSuccess;
+}
+
+static gcompResult_t write_structured(const int32_t *v, uint64_t n,
+                                      const gcomp_sd_scale *s, int rnd,
+                                      candidate *c) {
+  gcomp_bitwriter w;
+  gcomp_bw_init(&w, c->buf, c->cap);
+  GCOMP_TRY(put_gamma(&w, s->gamma));
+  if (s->gamma != 0.0f) GCOMP_TRY(gcomp_structured_write(&w, v, n, s->K, !rnd));
+  c->out.packing = gcompPackStructured;
+  c->out.bits = w.pos;
+  return gcompSuccess;
+}
+
+typedef gcompResult_t (*stream_encoder)(const uint32_t *, uint64_t, uint8_t *,
+                                        size_t, size_t *);
+
+static gcompResult_t write_stream(const uint32_t *z, uint64_t n,
+                                  const gcomp_sd_scale *s, gcompPacking_t p,
+                                  candidate *c) {
+  gcomp_bitwriter w;
+  gcomp_bw_init(&w, c->buf, c->cap);
+  GCOMP_TRY(put_gamma(&w, s->gamma));
+  gcomp_bw_align(&w);
+  size_t used = 0;
+  if (s->gamma != 0.0f) {
+    stream_encoder enc = p == gcompPackFixed ? gcomp_fixed_encode : gcomp_rans_encode;
+    GCOMP_TRY(enc(z, n, c->buf + 4, c->cap - 4, &used));
+  }
+  c->out.packing = p;
+  c->out.bits = 8 * (4 + (uint64_t)used);
+  return gcompSuccess;
+}
+
+static gcompResult_t write_direct(const int32_t *v, uint64_t n, float gamma,
+                                  candidate *c) {
+  float *y = malloc((size_t)n * sizeof *y);
+  if (!y) return gcomp_fail(gcompOutOfMemory, "scratch allocation failed");
+  for (uint64_t i = 0; i < n; i++) y[i] = gcomp_sd_dequantize(v[i], gamma);
+  gcompResult_t r = gcomp_direct_write(y, n, c->buf, c->cap, &c->out);
+  free(y);
+  return r;
+}
+
+static gcompResult_t write_packing(gcompPacking_t p, const int32_t *v,
+                                   const uint32_t *z, uint64_t n,
+                                   const gcomp_sd_scale *s, int rnd, candidate *c) {
+  switch (p) {
+  case gcompPackStructured: return write_structured(v, n, s, rnd, c);
+  case gcompPackFixed:
+  case gcompPackEntropy: return write_stream(z, n, s, p, c);
+  case gcompPackDirect: return write_direct(v, n, s->gamma, c);
+  default: return gcomp_fail(gcompInternalError, "packing %d", (int)p);
+  }
+}
+
+static size_t structured_bound(uint64_t n, uint32_t K, double param) {
+  /* mask: at most 7 + 61 bits a block of 64; a sign and a level each, with
+   * sum k <= sum (q_i + 1) <= sqrt(n) / (2 h MARGIN) + n by Cauchy-Schwarz. */
+  (void)K;
+  double q = 1.0 / (2.0 * sqrt(param / (double)n) * GCOMP_SD_MARGIN) * 1.001;
+  double bits = GAMMA_BITS + 68.0 * ((double)n / 64 + 1) + 2.0 * (double)n +
+                sqrt((double)n) * q + 64;
+  if (bits > 8.0 * (double)(SIZE_MAX / 2)) return 0;
+  return (size_t)(bits / 8) + 1;
+}
+
+static size_t packing_bound(gcompPacking_t p, uint64_t n, uint32_t K, double param) {
+  switch (p) {
+  case gcompPackStructured: return structured_bound(n, K, param);
+  case gcompPackFixed: return 4 + gcomp_fixed_bound(n);
+  case gcompPackEntropy: return 4 + gcomp_rans_bound(n);
+  default: return (size_t)(4 * n);
+  }
+}
+
+size_t gcomp_sd_bound(const struct gcompCodec *c, uint64_t n) {
+  gcompPacking_t p = c->config.packing;
+  if (p == gcompPackAuto) return (size_t)(4 * n); /* never above direct */
+  uint32_t K = gcomp_sd_level_limit(c->param, n, is_randomized(c->config.method));
+  return packing_bound(p, n, K, c->param);
+}
+
+/* Auto: every back end into its own scratch, keep the shortest. Direct
+ * caps the result at 32 bits a coordinate. */
+static gcompResult_t encode_auto(const gcomp_body_in *in, const int32_t *v,
+                                 const uint32_t *z, const gcomp_sd_scale *s,
+                                 int rnd, gcomp_body_out *out) {
+  static const gcompPacking_t order[] = {gcompPackStructured, gcompPackEntropy,
+                                         gcompPackFixed, gcompPackDirect};
+  candidate best = {NULL, 0, {gcompPackAuto, UINT64_MAX}};
+  gcompResult_t r = gcompSuccess;
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+    candidate c = {NULL, packing_bound(order[i], in->n, s->K, in->codec->param), {0, 0}};
+    if (c.cap == 0) continue;
+    c.buf = malloc(c.cap);
+    if (!c.buf) {
+      r = gcomp_fail(gcompOutOfMemory, "scratch allocation failed");
+      break;
+    }
+    r = write_packing(order[i], v, z, in->n, s, rnd, &c);
+    if (r != gcompSuccess) {
+      free(c.buf);
+      break;
+    }
+    if (c.out.bits < best.out.bits) {
+      free(best.buf);
+      best = c;
+    } else {
+      free(c.buf);
+    }
+  }
+  if (r == gcompSuccess) {
+    size_t bytes = (size_t)((best.out.bits + 7) / 8);
+    if (bytes > in->cap)
+      r = gcomp_fail(gcompDstTooSmall, "dst holds %zu body bytes, need %zu", in->cap,
+                     bytes);
+    else {
+      memcpy(in->dst, best.buf, bytes);
+      *out = best.out;
+    }
+  }
+  free(best.buf);
+  return r;
+}
+
+gcompResult_t gcomp_sd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
+  int rnd = is_randomized(in->codec->config.method);
+  gcompPacking_t p = in->codec->config.packing;
+  int32_t *v = malloc((size_t)in->n * sizeof *v);
+  uint32_t *z = NULL;
+  gcompResult_t r = gcompSuccess;
+  gcomp_sd_scale s;
+  if (!v) return gcomp_fail(gcompOutOfMemory, "level buffer allocation failed");
+  r = quantize(in, v, &s);
+  if (r == gcompSuccess && (p == gcompPackAuto || p == gcompPackFixed ||
+                            p == gcompPackEntropy)) {
+    z = malloc((size_t)in->n * sizeof *z);
+    if (!z) r = gcomp_fail(gcompOutOfMemory, "symbol buffer allocation failed");
+    else
+      for (uint64_t i = 0; i < in->n; i++) z[i] = gcomp_zigzag(v[i]);
+  }
+  if (r == gcompSuccess) {
+    if (p == gcompPackAuto) {
+      r = encode_auto(in, v, z, &s, rnd, out);
+    } else {
+      candidate c = {in->dst, in->cap, {0, 0}};
+      r = write_packing(p, v, z, in->n, &s, rnd, &c);
+      *out = c.out;
+    }
+  }
+  free(z);
+  free(v);
+  return r;
+}
+
+/* --------------------------------------------------------------- decode */
+
+static gcompResult_t read_gamma(gcomp_bitreader *br, float *gamma) {
+  uint32_t u = (uint32_t)gcomp_br_get(br, GAMMA_BITS);
+  if (br->overrun) return gcomp_fail(gcompCorruptPayload, "body too short for the scale");
+  memcpy(gamma, &u, 4);
+  /* Encoders write zero or a normal finite float: anything else is forged. */
+  uint32_t exp = u >> 23;
+  if (u != 0 && (exp == 0 || exp == 255))
+    return gcomp_fail(gcompCorruptPayload, "scale is not a normal finite float");
+  return gcompSuccess;
+}
+
+typedef gcompResult_t (*stream_decoder)(const uint8_t *, size_t, uint32_t *,
+                                        uint64_t, size_t *);
+
+gcompResult_t gcomp_sd_decode(const gcomp_body_view *bv, float *y) {
+  if (bv->packing == gcompPackDirect) return gcomp_direct_read(bv, y);
+  int rnd = is_randomized(bv->method);
+  uint32_t K = gcomp_sd_level_limit(bv->param, bv->n, rnd);
+  if (K == 0) return gcomp_fail(gcompCorruptPayload, "parameter too small for d");
+  gcomp_bitreader br;
+  gcomp_br_init(&br, bv->body, bv->bits);
+  float gamma;
+  GCOMP_TRY(read_gamma(&br, &gamma));
+  int structured = bv->packing == gcompPackStructured;
+  if (gamma == 0.0f) {
+    if (bv->bits != (structured ? GAMMA_BITS : 32u))
+      return gcomp_fail(gcompCorruptPayload, "zero-vector body has extra bits");
+    memset(y, 0, (size_t)bv->n * sizeof *y);
+    return gcompSuccess;
+  }
+  int32_t *v = malloc((size_t)bv->n * sizeof *v);
+  if (!v) return gcomp_fail(gcompOutOfMemory, "level buffer allocation failed");
+  gcompResult_t r = gcompSuccess;
+  if (structured) {
+    r = gcomp_structured_read(&br, v, bv->n, K, !rnd);
+    if (r == gcompSuccess && br.pos != br.end)
+      r = gcomp_fail(gcompCorruptPayload, "structured body has %llu trailing bits",
+                     (unsigned long long)(br.end - br.pos));
+  } else if (bv->packing == gcompPackFixed || bv->packing == gcompPackEntropy) {
+    size_t size = (size_t)(bv->bits / 8), used = 0;
+    if (bv->bits % 8 || size < 4 || !gcomp_br_align_zero(&br))
+      r = gcomp_fail(gcompCorruptPayload, "stream body framing invalid");
+    stream_decoder dec =
+        bv->packing == gcompPackFixed ? gcomp_fixed_decode : gcomp_rans_decode;
+    if (r == gcompSuccess) r = dec(bv->body + 4, size - 4, (uint32_t *)v, bv->n, &used);
+    if (r == gcompSuccess && used != size - 4)
+      r = gcomp_fail(gcompCorruptPayload, "stream body has %zu trailing bytes",
+                     size - 4 - used);
+    for (uint64_t i = 0; r == gcompSuccess && i < bv->n; i++) {
+      uint32_t zz = ((uint32_t *)v)[i];
+      if ((zz >> 1) + (zz & 1u) > K)
+        r = gcomp_fail(gcompCorruptPayload, "level above the limit %u", K);
+      v[i] = gcomp_unzigzag(zz);
+    }
+  } else {
+    r = gcomp_fail(gcompCorruptPayload, "packing %d invalid for sparse dithering",
+                   (int)bv->packing);
+  }
+  for (uint64_t i = 0; r == gcompSuccess && i < bv->n; i++) {
+    y[i] = gcomp_sd_dequantize(v[i], gamma);
+    if (!isfinite(y[i])) r = gcomp_fail(gcompCorruptPayload, "value overflows float32");
+  }
+  free(v);
+  return r;
+}

@@ -1,0 +1,242 @@
+/*
+ * gcomp: gradient compression close to the information-theoretic limit.
+ *
+ * The whole public API. C11, usable from C++ (extern "C").
+ *
+ * A vector x in R^d (float32) goes through one pipeline for every codec:
+ *   norm -> [rotate] -> quantize to integer symbols -> pack -> payload bytes
+ * and back. Payloads are self-describing (docs/FORMAT.md): a payload made by
+ * any build decodes on any other without knowing the codec in advance.
+ *
+ * Conventions (as zstd and NCCL):
+ *   - every call returns a gcompResult_t; gcompGetErrorString() gives the
+ *     generic text, gcompGetLastErrorDetail() the detail of the last failure
+ *     on the calling thread;
+ *   - buffers belong to the caller and are sized with gcompEncodeBound();
+ *   - inputs are never modified; counts are 64-bit;
+ *   - the library never prints and never exits.
+ *
+ * Distortion convention (PAPER.md): alpha is the distortion, smaller alpha
+ * is more accurate. Unbiased codecs are described by their variance omega.
+ */
+#ifndef GCOMP_H
+#define GCOMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(GCOMP_BUILDING_LIBRARY) && defined(__GNUC__)
+#define GCOMP_API __attribute__((visibility("default")))
+#else
+#define GCOMP_API
+#endif
+
+/* ---------------------------------------------------------------- version */
+
+#define GCOMP_VERSION_MAJOR 0
+#define GCOMP_VERSION_MINOR 1
+#define GCOMP_VERSION_PATCH 0
+#define GCOMP_VERSION_CODE(major, minor, patch) \
+  ((major) * 10000 + (minor) * 100 + (patch))
+#define GCOMP_VERSION \
+  GCOMP_VERSION_CODE(GCOMP_VERSION_MAJOR, GCOMP_VERSION_MINOR, GCOMP_VERSION_PATCH)
+
+/* Version of the library actually linked, as GCOMP_VERSION. */
+GCOMP_API int gcompGetVersion(void);
+
+/* Wire-format version this library writes (and the newest it reads). */
+#define GCOMP_FORMAT_VERSION 1
+
+/* ----------------------------------------------------------------- errors */
+
+/* Values are part of the ABI: never renumbered, only appended. */
+typedef enum {
+  gcompSuccess = 0,
+  gcompInvalidArgument = 1,    /* NULL pointer, d = 0, unknown name, ... */
+  gcompParameterOutOfRange = 2,/* nu/omega/alpha/block outside its range */
+  gcompNonFiniteInput = 3,     /* the vector holds NaN or +-Inf */
+  gcompSizeOverflow = 4,       /* d above GCOMP_MAX_DIM, or sizes overflow */
+  gcompDstTooSmall = 5,        /* destination capacity too small */
+  gcompCorruptPayload = 6,     /* payload fails a check: magic, length,
+                                  checksum, field range, stream structure */
+  gcompUnsupportedPayload = 7, /* valid framing, but a newer format version
+                                  or a codec this build does not know */
+  gcompTooManyTrials = 8,      /* spherical: expected trials above limit */
+  gcompOutOfMemory = 9,
+  gcompNotAvailable = 10,      /* feature not built in (e.g. CUDA) */
+  gcompInternalError = 11,
+  gcompNumResults = 12
+} gcompResult_t;
+
+/* Static text for a result code; never NULL. */
+GCOMP_API const char *gcompGetErrorString(gcompResult_t result);
+
+/* Detail of the last failed call on this thread ("" if none). Valid until
+ * the next gcomp call on the same thread. */
+GCOMP_API const char *gcompGetLastErrorDetail(void);
+
+/* ----------------------------------------------------------------- codecs */
+
+/* Largest dimension the wire format and the size arithmetic accept. */
+#define GCOMP_MAX_DIM ((uint64_t)1 << 40)
+
+/* Wire-format codec ids: values are part of the format, never renumbered. */
+typedef enum {
+  gcompIdentity = 0,               /* float32 as is ("Basic") */
+  gcompSparseDithering = 1,        /* deterministic, class C(nu) */
+  gcompSparseDitheringUnbiased = 2,/* randomized, class U(omega) */
+  gcompSpherical = 3,              /* blockwise spherical, class C(alpha) */
+  gcompNumMethods = 4
+} gcompMethod_t;
+
+/* How the integer symbols are turned into bits. */
+typedef enum {
+  gcompPackAuto = 0,       /* smallest of the applicable back ends */
+  gcompPackFixed = 1,      /* fixed-width bit packing with escapes: fastest */
+  gcompPackEntropy = 2,    /* chunked rANS with a per-payload static table */
+  gcompPackStructured = 3, /* the paper's structured code (Sparse Dithering) */
+  gcompPackDirect = 4,     /* the decoded float32 values themselves */
+  gcompNumPackings = 5
+} gcompPacking_t;
+
+typedef enum {
+  gcompClassExact = 0,       /* C(x) = x */
+  gcompClassUnbiased = 1,    /* U(omega): E C(x) = x, E|C(x)-x|^2 <= omega|x|^2 */
+  gcompClassBiased = 2,      /* B(alpha): E|C(x)-x|^2 <= alpha|x|^2 */
+  gcompClassContractive = 3  /* C(alpha): |C(x)-x|^2 <= alpha|x|^2 always */
+} gcompClass_t;
+
+/* Sentinel for "use the codec's default" in gcompCodecConfig_t. */
+#define GCOMP_DEFAULT (-1)
+
+/* Codec descriptor. Start from GCOMP_CODEC_CONFIG_INITIALIZER (or
+ * gcompCodecConfigInit) and set what you need; validated by
+ * gcompCodecCreate. `size` lets later versions grow the struct. */
+typedef struct {
+  size_t size;            /* sizeof(gcompCodecConfig_t) */
+  gcompMethod_t method;
+  double nu;              /* deterministic SD distortion, (0, 1); default 0.1 */
+  double omega;           /* randomized SD variance, (0, 1e6]; default 0.25 */
+  double alpha;           /* spherical distortion, (0, 1); default 0.5 */
+  int64_t block;          /* spherical block size m, 1..64; default: largest m
+                             whose expected trials stay <= 2^10 */
+  int rotate;             /* 1: randomized Hadamard rotation first */
+  gcompPacking_t packing; /* default gcompPackAuto */
+  double maxTrials;       /* spherical: refuse if 1/P(alpha,m) exceeds this;
+                             default and ceiling 2^24 */
+} gcompCodecConfig_t;
+
+#define GCOMP_CODEC_CONFIG_INITIALIZER                                        \
+  { sizeof(gcompCodecConfig_t), gcompIdentity, GCOMP_DEFAULT, GCOMP_DEFAULT, \
+    GCOMP_DEFAULT, GCOMP_DEFAULT, 0, gcompPackAuto, GCOMP_DEFAULT }
+
+/* Reset *config to the defaults of the codec called `name`: "identity",
+ * "sd", "sd-unbiased" or "spherical". */
+GCOMP_API gcompResult_t gcompCodecConfigInit(gcompCodecConfig_t *config,
+                                             const char *name);
+
+/* Set one parameter from text, as the CLI's -p NAME=VALUE: "nu", "omega",
+ * "alpha", "block", "rotate" (0/1), "packing" (auto, fixed, entropy,
+ * structured, direct), "max_trials". Rejects names the codec does not use. */
+GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
+                                                 const char *name,
+                                                 const char *value);
+
+/* Name of a method ("sd", ...), or NULL for an unknown id. */
+GCOMP_API const char *gcompMethodName(gcompMethod_t method);
+
+/* Validated, immutable codec. Safe to share between threads. */
+typedef struct gcompCodec *gcompCodec_t;
+
+GCOMP_API gcompResult_t gcompCodecCreate(gcompCodec_t *codec,
+                                         const gcompCodecConfig_t *config);
+GCOMP_API gcompResult_t gcompCodecFree(gcompCodec_t codec);
+
+/* The validated configuration, defaults resolved. */
+GCOMP_API gcompResult_t gcompCodecGetConfig(gcompCodec_t codec,
+                                            gcompCodecConfig_t *config);
+
+GCOMP_API gcompResult_t gcompCodecGetClass(gcompCodec_t codec,
+                                           gcompClass_t *cls);
+
+/* Theoretical variance omega of an unbiased codec (gcompInvalidArgument for
+ * other classes). */
+GCOMP_API gcompResult_t gcompCodecGetOmega(gcompCodec_t codec, double *omega);
+
+/* Theoretical distortion alpha: for biased/contractive codecs their own; for
+ * an unbiased codec that of its scaled version C/(1+omega), i.e.
+ * omega/(1+omega); 0 for identity. */
+GCOMP_API gcompResult_t gcompCodecGetAlpha(gcompCodec_t codec, double *alpha);
+
+/* Worst-case payload size in bytes for a vector of dimension d, header
+ * included (like ZSTD_compressBound). */
+GCOMP_API gcompResult_t gcompEncodeBound(gcompCodec_t codec, uint64_t d,
+                                         size_t *bound);
+
+/* --------------------------------------------------------- host encode */
+
+/* Encode src[0..d) into dst. `seed` keys every random choice (randomized
+ * rounding, rotation, spherical candidates): the same (input, codec, seed)
+ * gives the same bytes on every build and on the GPU path.
+ * NaN or Inf in src gives gcompNonFiniteInput and writes nothing. */
+GCOMP_API gcompResult_t gcompEncode(gcompCodec_t codec, const float *src,
+                                    uint64_t d, uint64_t seed, void *dst,
+                                    size_t dstCapacity, size_t *dstSize);
+
+/* Decode a payload into dst[0..d): dst = decoded + beta * dst. With
+ * beta == 0 dst is only written, never read. dstCount must be >= the
+ * payload's d. Every payload is treated as hostile: a bad one gives
+ * gcompCorruptPayload (or gcompUnsupportedPayload) and dst may then hold
+ * partial results. */
+GCOMP_API gcompResult_t gcompDecode(const void *src, size_t srcSize,
+                                    float *dst, uint64_t dstCount, float beta);
+
+/* What a payload holds, read from its header without decoding the body. */
+typedef struct {
+  gcompMethod_t method;
+  gcompPacking_t packing; /* the back end actually used (never Auto) */
+  int rotate;
+  uint64_t d;
+  uint64_t seed;
+  double param;           /* nu, omega or alpha (0 for identity) */
+  uint64_t block;         /* spherical block size (0 otherwise) */
+  size_t headerBytes;
+  uint64_t bodyBits;      /* exact bits of the message after the header */
+  size_t totalBytes;      /* headerBytes + ceil(bodyBits / 8) */
+} gcompPayloadInfo_t;
+
+/* Validates the framing (magic, version, lengths, checksum) too. */
+GCOMP_API gcompResult_t gcompPayloadGetInfo(const void *src, size_t srcSize,
+                                            gcompPayloadInfo_t *info);
+
+/* ------------------------------------------------------- lower bounds
+ * PAPER.md section 2. All in bits, double precision, for 0 < alpha < 1 and
+ * 1 <= d <= GCOMP_MAX_DIM. */
+
+/* log2 P(alpha, d), P = 1/2 I_alpha((d-1)/2, 1/2): the spherical cap
+ * fraction. <= 0. */
+GCOMP_API gcompResult_t gcompSphericalCapLog2(double alpha, uint64_t d,
+                                              double *log2P);
+
+/* Uncertainty principle: b >= (d/2) log2(1/alpha). */
+GCOMP_API gcompResult_t gcompUncertaintyBound(double alpha, uint64_t d,
+                                              double *bits);
+
+/* Worst-case encoded length of any C(alpha) compressor:
+ * -log2 P(alpha, d) + log2 d (the O(1) term dropped). */
+GCOMP_API gcompResult_t gcompWorstCaseBound(double alpha, uint64_t d,
+                                            double *bits);
+
+/* Average-case (expected) length of any B(alpha) compressor: -log2 P. */
+GCOMP_API gcompResult_t gcompAverageCaseBound(double alpha, uint64_t d,
+                                              double *bits);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCOMP_H */

@@ -1,0 +1,57 @@
+# Sourced by the set-up scripts: finds what the build needs and installs what
+# is missing (apt-get, when run as root), or says exactly what to install.
+
+# command -> Debian package providing it
+declare -A GCOMP_TOOL_PKG=(
+  [cmake]=cmake [ninja]=ninja-build [gcc]=gcc [g++]=g++ [clang]=clang
+)
+
+gcomp_missing_pkgs=()
+
+gcomp_need_tool() {
+  command -v "$1" >/dev/null 2>&1 || gcomp_missing_pkgs+=("${GCOMP_TOOL_PKG[$1]}")
+}
+
+gcomp_need_gtest() {
+  if [ ! -f /usr/src/googletest/CMakeLists.txt ] &&
+     [ ! -f /usr/include/gtest/gtest.h ] &&
+     [ ! -f third_party_src/googletest/CMakeLists.txt ]; then
+    gcomp_missing_pkgs+=(googletest libgtest-dev)
+  fi
+}
+
+# The heart_scale LibSVM file ships in liblinear-tools' examples.
+GCOMP_HEART_SCALE_SYSTEM=/usr/share/doc/liblinear-tools/examples/heart_scale
+
+gcomp_need_heart_scale() {
+  [ -f "$GCOMP_HEART_SCALE_SYSTEM" ] || [ -f .deps/heart_scale ] ||
+    gcomp_missing_pkgs+=(liblinear-tools)
+}
+
+gcomp_install_missing() {
+  [ ${#gcomp_missing_pkgs[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "set-up: installing ${gcomp_missing_pkgs[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends "${gcomp_missing_pkgs[@]}" >&2 ||
+      { apt-get update >&2 &&
+        apt-get install -y --no-install-recommends "${gcomp_missing_pkgs[@]}" >&2; } ||
+      { echo "set-up: apt-get could not install: ${gcomp_missing_pkgs[*]}" >&2; return 1; }
+  else
+    echo "set-up: missing Debian packages: ${gcomp_missing_pkgs[*]}" >&2
+    echo "set-up: run as root, or: sudo apt-get install ${gcomp_missing_pkgs[*]}" >&2
+    return 1
+  fi
+}
+
+# Images that strip /usr/share/doc leave the package installed but the file
+# gone: then take it from the package archive itself.
+gcomp_fetch_heart_scale() {
+  [ -f "$GCOMP_HEART_SCALE_SYSTEM" ] && return 0
+  [ -f .deps/heart_scale ] && return 0
+  mkdir -p .deps/pkg
+  (cd .deps/pkg && apt-get download liblinear-tools >/dev/null 2>&1) &&
+    dpkg -x .deps/pkg/liblinear-tools_*.deb .deps/pkg/root &&
+    cp .deps/pkg/root/usr/share/doc/liblinear-tools/examples/heart_scale .deps/ ||
+    { echo "set-up: could not obtain heart_scale (liblinear-tools)" >&2; return 1; }
+}

@@ -1,0 +1,236 @@
+// The public API's contract: configuration, validation, queries, bounds,
+// and every bad-input path returning its documented code.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "codec_helpers.h"
+#include "vectors.h"
+
+namespace {
+
+using gth::Codec;
+
+TEST(Api, VersionAndErrorStrings) {
+  EXPECT_EQ(gcompGetVersion(), GCOMP_VERSION);
+  for (int r = 0; r < gcompNumResults; r++) {
+    const char *s = gcompGetErrorString((gcompResult_t)r);
+    ASSERT_NE(s, nullptr);
+    EXPECT_GT(std::strlen(s), 3u);
+  }
+  EXPECT_STREQ(gcompGetErrorString((gcompResult_t)999), "unknown result code");
+}
+
+TEST(Api, ClassesAndTheoreticalParameters) {
+  struct {
+    const char *name, *param, *value;
+    gcompClass_t cls;
+    double alpha;
+  } cases[] = {
+      {"identity", nullptr, nullptr, gcompClassExact, 0.0},
+      {"sd", "nu", "0.1", gcompClassContractive, 0.1},
+      {"sd-unbiased", "omega", "0.25", gcompClassUnbiased, 0.2},
+      {"spherical", "alpha", "0.5", gcompClassContractive, 0.5},
+  };
+  for (auto &c : cases) {
+    Codec codec = c.param ? Codec(c.name, {{c.param, c.value}}) : Codec(c.name);
+    gcompClass_t cls;
+    ASSERT_EQ(gcompCodecGetClass(codec.h, &cls), gcompSuccess);
+    EXPECT_EQ(cls, c.cls) << c.name;
+    double a = -1, w = -1;
+    ASSERT_EQ(gcompCodecGetAlpha(codec.h, &a), gcompSuccess);
+    EXPECT_DOUBLE_EQ(a, c.alpha) << c.name;
+    gcompResult_t r = gcompCodecGetOmega(codec.h, &w);
+    if (c.cls == gcompClassUnbiased) {
+      EXPECT_EQ(r, gcompSuccess);
+      EXPECT_DOUBLE_EQ(w, 0.25);
+    } else {
+      EXPECT_EQ(r, gcompInvalidArgument);
+    }
+  }
+}
+
+TEST(Api, DefaultsAreResolvedAndReported) {
+  Codec codec("sd");
+  gcompCodecConfig_t cfg;
+  ASSERT_EQ(gcompCodecGetConfig(codec.h, &cfg), gcompSuccess);
+  EXPECT_DOUBLE_EQ(cfg.nu, 0.1);
+  EXPECT_EQ(cfg.packing, gcompPackAuto);
+  Codec u("sd-unbiased");
+  ASSERT_EQ(gcompCodecGetConfig(u.h, &cfg), gcompSuccess);
+  EXPECT_DOUBLE_EQ(cfg.omega, 0.25);
+}
+
+TEST(Api, ConfigRejectsUnknownNamesAndValues) {
+  gcompCodecConfig_t cfg;
+  EXPECT_EQ(gcompCodecConfigInit(&cfg, "zstd"), gcompInvalidArgument);
+  EXPECT_GT(std::strlen(gcompGetLastErrorDetail()), 0u);
+  EXPECT_EQ(gcompCodecConfigInit(nullptr, "sd"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigInit(&cfg, nullptr), gcompInvalidArgument);
+  ASSERT_EQ(gcompCodecConfigInit(&cfg, "sd"), gcompSuccess);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "alpha", "0.5"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "abc"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "0.1x"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "nan"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "1e999"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "rotate", "2"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "packing", "zip"), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "packing", "entropy"), gcompSuccess);
+  EXPECT_EQ(cfg.packing, gcompPackEntropy);
+}
+
+TEST(Api, CreateRejectsOutOfRangeParameters) {
+  auto create = [](const char *name, const char *p, const char *v) {
+    gcompCodecConfig_t cfg;
+    EXPECT_EQ(gcompCodecConfigInit(&cfg, name), gcompSuccess);
+    EXPECT_EQ(gcompCodecConfigSetParam(&cfg, p, v), gcompSuccess);
+    gcompCodec_t h = nullptr;
+    gcompResult_t r = gcompCodecCreate(&h, &cfg);
+    EXPECT_EQ(h == nullptr, r != gcompSuccess);
+    gcompCodecFree(h);
+    return r;
+  };
+  for (const char *v : {"0", "1", "-0.1", "1.5"})
+    EXPECT_EQ(create("sd", "nu", v), gcompParameterOutOfRange) << v;
+  for (const char *v : {"0", "-0.5", "1e7"})
+    EXPECT_EQ(create("sd-unbiased", "omega", v), gcompParameterOutOfRange) << v;
+  EXPECT_EQ(create("identity", "packing", "entropy"), gcompInvalidArgument);
+
+  gcompCodecConfig_t cfg = GCOMP_CODEC_CONFIG_INITIALIZER;
+  gcompCodec_t h = nullptr;
+  cfg.method = gcompSparseDithering;
+  cfg.omega = 0.3;  // a parameter of another codec: a mistake, not ignored
+  EXPECT_EQ(gcompCodecCreate(&h, &cfg), gcompInvalidArgument);
+  cfg = GCOMP_CODEC_CONFIG_INITIALIZER;
+  cfg.size = 8;
+  EXPECT_EQ(gcompCodecCreate(&h, &cfg), gcompInvalidArgument);
+  cfg = GCOMP_CODEC_CONFIG_INITIALIZER;
+  cfg.method = (gcompMethod_t)77;
+  EXPECT_EQ(gcompCodecCreate(&h, &cfg), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecCreate(nullptr, &cfg), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecCreate(&h, nullptr), gcompInvalidArgument);
+  EXPECT_EQ(gcompCodecFree(nullptr), gcompSuccess);
+}
+
+TEST(Api, EncodeRejectsBadArguments) {
+  Codec codec("sd");
+  std::vector<float> x = {1, 2, 3};
+  std::vector<uint8_t> out(1024);
+  size_t size = 0;
+  EXPECT_EQ(gcompEncode(nullptr, x.data(), 3, 0, out.data(), out.size(), &size),
+            gcompInvalidArgument);
+  EXPECT_EQ(gcompEncode(codec.h, nullptr, 3, 0, out.data(), out.size(), &size),
+            gcompInvalidArgument);
+  EXPECT_EQ(gcompEncode(codec.h, x.data(), 3, 0, nullptr, out.size(), &size),
+            gcompInvalidArgument);
+  EXPECT_EQ(gcompEncode(codec.h, x.data(), 3, 0, out.data(), out.size(), nullptr),
+            gcompInvalidArgument);
+  EXPECT_EQ(gcompEncode(codec.h, x.data(), 0, 0, out.data(), out.size(), &size),
+            gcompInvalidArgument);
+  // d beyond the format: refused before src is read (src is only 3 floats)
+  EXPECT_EQ(gcompEncode(codec.h, x.data(), GCOMP_MAX_DIM + 1, 0, out.data(), out.size(),
+                        &size),
+            gcompSizeOverflow);
+  EXPECT_EQ(gcompEncode(codec.h, x.data(), UINT64_MAX, 0, out.data(), out.size(), &size),
+            gcompSizeOverflow);
+  EXPECT_EQ(gcompEncode(codec.h, x.data(), 3, 0, out.data(), 10, &size), gcompDstTooSmall);
+}
+
+TEST(Api, BoundsAreSafeAtTheLimits) {
+  for (const char *name : {"identity", "sd", "sd-unbiased", "spherical"}) {
+    for (const char *pk : {"auto", "direct"}) {
+      Codec codec(name, {{"packing", pk}});
+      size_t b = 0;
+      EXPECT_EQ(gcompEncodeBound(codec.h, GCOMP_MAX_DIM, &b), gcompSuccess) << name;
+      EXPECT_GE(b, (size_t)(GCOMP_MAX_DIM * 4)) << name;
+      EXPECT_EQ(gcompEncodeBound(codec.h, GCOMP_MAX_DIM + 1, &b), gcompSizeOverflow);
+      EXPECT_EQ(gcompEncodeBound(codec.h, 0, &b), gcompInvalidArgument);
+    }
+  }
+  for (const char *pk : {"structured", "fixed", "entropy"}) {
+    Codec codec("sd", {{"packing", pk}, {"nu", "0.001"}});
+    size_t b = 0;
+    EXPECT_EQ(gcompEncodeBound(codec.h, GCOMP_MAX_DIM, &b), gcompSuccess) << pk;
+  }
+}
+
+// Documented behaviour for NaN/Inf: every codec refuses the vector with
+// gcompNonFiniteInput and writes nothing.
+TEST(Api, NonFiniteInputIsRefused) {
+  const float bad[] = {std::numeric_limits<float>::quiet_NaN(),
+                       std::numeric_limits<float>::infinity(),
+                       -std::numeric_limits<float>::infinity()};
+  for (const char *name : {"identity", "sd", "sd-unbiased", "spherical"}) {
+    Codec codec(name);
+    for (float b : bad) {
+      std::vector<float> x(100, 1.0f);
+      x[57] = b;
+      std::vector<uint8_t> out(4096, 0xAB);
+      size_t size = 12345;
+      EXPECT_EQ(gcompEncode(codec.h, x.data(), x.size(), 0, out.data(), out.size(), &size),
+                gcompNonFiniteInput)
+          << name;
+      EXPECT_EQ(size, 12345u);
+      EXPECT_EQ(out[0], 0xAB) << "nothing may be written";
+    }
+  }
+}
+
+TEST(Api, HugeMagnitudesAreEncodedOrRefusedCleanly) {
+  Codec codec("sd");
+  std::vector<float> x(16, 3.0e38f);
+  std::vector<uint8_t> out(4096);
+  size_t size = 0;
+  gcompResult_t r = gcompEncode(codec.h, x.data(), x.size(), 0, out.data(), out.size(), &size);
+  if (r == gcompSuccess) {
+    auto y = gth::decode(std::vector<uint8_t>(out.begin(), out.begin() + size), x.size());
+    for (float v : y) EXPECT_TRUE(std::isfinite(v));
+  } else {
+    EXPECT_EQ(r, gcompParameterOutOfRange);
+  }
+  std::vector<float> tiny(16, 1e-44f);  // subnormal: grid step below FLT_MIN
+  r = gcompEncode(codec.h, tiny.data(), tiny.size(), 0, out.data(), out.size(), &size);
+  EXPECT_EQ(r, gcompParameterOutOfRange);
+}
+
+TEST(Api, DecodeAccumulatesWithBeta) {
+  Codec codec("sd");
+  auto x = gtv::family("gaussian", 500, 2);
+  auto p = gth::encode(codec, x);
+  auto y = gth::decode(p, x.size());
+  std::vector<float> acc(x.size());
+  for (size_t i = 0; i < acc.size(); i++) acc[i] = (float)i;
+  ASSERT_EQ(gcompDecode(p.data(), p.size(), acc.data(), acc.size(), 0.5f), gcompSuccess);
+  for (size_t i = 0; i < acc.size(); i++) ASSERT_EQ(acc[i], y[i] + 0.5f * (float)i);
+  // beta = 0 never reads dst: NaN there must not leak into the result
+  std::vector<float> nan(x.size(), std::numeric_limits<float>::quiet_NaN());
+  ASSERT_EQ(gcompDecode(p.data(), p.size(), nan.data(), nan.size(), 0.0f), gcompSuccess);
+  EXPECT_TRUE(gth::bitwise_equal(nan, y));
+  EXPECT_EQ(gcompDecode(p.data(), p.size(), acc.data(), acc.size() - 1, 0.0f),
+            gcompDstTooSmall);
+  EXPECT_EQ(gcompDecode(p.data(), p.size(), acc.data(), acc.size(), NAN), gcompInvalidArgument);
+  EXPECT_EQ(gcompDecode(nullptr, p.size(), acc.data(), acc.size(), 0), gcompInvalidArgument);
+}
+
+TEST(Api, IdentityIsExact) {
+  Codec codec("identity");
+  for (uint64_t d : {1ull, 7ull, 1000ull}) {
+    auto x = gtv::family("heavy", d, 4);
+    auto p = gth::encode(codec, x);
+    EXPECT_EQ(gth::info(p).bodyBits, 32 * d);
+    EXPECT_TRUE(gth::bitwise_equal(gth::decode(p, d), x));
+  }
+}
+
+TEST(Api, RotationIsNearlyOrthonormalAndSeeded) {
+  Codec codec("identity", {{"rotate", "1"}});
+  auto x = gtv::family("spike", 1000, 1);
+  auto p = gth::encode(codec, x, 3);
+  EXPECT_EQ(gth::info(p).bodyBits, 32u * 1024);
+  auto y = gth::decode(p, x.size());
+  EXPECT_LE(gtv::err2(x, y), 1e-10 * gtv::sumsq(x));
+  EXPECT_NE(p, gth::encode(codec, x, 4));
+}
+
+}  // namespace

@@ -1,0 +1,62 @@
+/* Round trip: the input chooses a codec, its parameter and the vector; the
+ * payload must fit the bound, decode, and keep the class guarantee. */
+#include "gcomp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 6) return 0;
+  static const char *const names[] = {"identity", "sd", "sd-unbiased", "spherical"};
+  static const char *const packings[] = {"auto", "fixed", "entropy", "structured", "direct"};
+  const char *name = names[data[0] % 4];
+  gcompCodecConfig_t cfg;
+  gcompCodecConfigInit(&cfg, name);
+  cfg.rotate = (data[0] >> 2) & 1;
+  if (strcmp(name, "identity") != 0)
+    gcompCodecConfigSetParam(&cfg, "packing", packings[data[1] % 5]);
+  if (!strcmp(name, "sd")) cfg.nu = 0.01 + 0.98 * data[2] / 255.0;
+  if (!strcmp(name, "sd-unbiased")) cfg.omega = 0.01 + 10.0 * data[2] / 255.0;
+  if (!strcmp(name, "spherical")) {
+    cfg.alpha = 0.2 + 0.7 * data[2] / 255.0;
+    cfg.block = 1 + data[3] % 6;
+  }
+  uint64_t seed = data[4];
+  data += 6;
+  size -= 6;
+  uint64_t d = size / 4;
+  gcompCodec_t codec;
+  if (d == 0 || gcompCodecCreate(&codec, &cfg) != gcompSuccess) return 0;
+  float *x = malloc(d * sizeof *x), *y = malloc(d * sizeof *y);
+  memcpy(x, data, d * sizeof *x);
+  size_t bound = 0, got = 0;
+  if (gcompEncodeBound(codec, d, &bound) != gcompSuccess) abort();
+  uint8_t *p = malloc(bound);
+  gcompResult_t r = gcompEncode(codec, x, d, seed, p, bound, &got);
+  if (r == gcompSuccess) {
+    if (got > bound) abort();
+    if (gcompDecode(p, got, y, d, 0.0f) != gcompSuccess) abort();
+    gcompClass_t cls;
+    double alpha = 0, norm2 = 0, err = 0;
+    gcompCodecGetClass(codec, &cls);
+    gcompCodecGetAlpha(codec, &alpha);
+    for (uint64_t i = 0; i < d; i++) {
+      norm2 += (double)x[i] * x[i];
+      err += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+      if (!isfinite(y[i])) abort();
+    }
+    /* strictly contractive codecs: every outcome, up to float rounding */
+    if (cls == gcompClassContractive && err > alpha * norm2 * (1 + 1e-5) + 1e-30) abort();
+    if (cls == gcompClassExact && !cfg.rotate && err != 0) abort();
+  } else if (r != gcompNonFiniteInput && r != gcompParameterOutOfRange) {
+    abort();
+  }
+  free(p);
+  free(y);
+  free(x);
+  gcompCodecFree(codec);
+  return 0;
+}
