@@ -52,7 +52,7 @@ static gcompResult_t check_params(const gcomp_header *h) {
   double p = h->param;
   switch (h->method) {
   case gcompIdentity:
-    if (p != 0 || h->block != 0) break;
+    if (p != 0 || h->block != 0 || h->packing != gcompPackDirect) break;
     return gcompSuccess;
   case gcompSparseDithering:
     if (!(p > 0 && p < 1) || h->block != 0) break;
@@ -61,14 +61,16 @@ static gcompResult_t check_params(const gcomp_header *h) {
     if (!(p > 0 && p <= 1e6) || h->block != 0) break;
     return gcompSuccess;
   case gcompSpherical:
-    if (!(p > 0 && p < 1) || h->block < 1 || h->block > 64) break;
+    if (!(p > 0 && p < 1) || h->block < 1 || h->block > 64 ||
+        (h->packing != gcompPackStructured && h->packing != gcompPackDirect))
+      break;
     return gcompSuccess;
   default: break;
   }
   return gcomp_fail(gcompCorruptPayload,
-                    "header parameters out of range for codec %d (param %g, "
-                    "block %llu)",
-                    (int)h->method, p, (unsigned long long)h->block);
+                    "header fields out of range for codec %d (param %g, "
+                    "block %llu, packing %d)",
+                    (int)h->method, p, (unsigned long long)h->block, (int)h->packing);
 }
 
 gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,

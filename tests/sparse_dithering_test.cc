@@ -55,6 +55,8 @@ struct Case {
   const char *value;
 };
 
+void PrintTo(const Case &c, std::ostream *os) { *os << c.codec << " " << c.param << "=" << c.value; }
+
 class RoundTrip : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RoundTrip, EveryPackingDecodesToThePapersQuantizedVector) {

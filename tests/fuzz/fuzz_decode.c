@@ -40,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   h.method = FUZZ_METHOD;
   h.d = 1 + ((uint64_t)data[0] | (uint64_t)data[1] << 8) % MAX_D;
   h.packing = (gcompPacking_t)(1 + data[2] % 4);
+  if (h.method == gcompIdentity) h.packing = gcompPackDirect;
+  if (h.method == gcompSpherical && h.packing != gcompPackDirect)
+    h.packing = gcompPackStructured;
   h.rotate = (data[2] >> 4) & 1;
   h.param = h.method == gcompIdentity ? 0.0 : params[data[3] % 6];
   if (h.method != gcompSparseDitheringUnbiased && h.param >= 1) h.param = 0.3;
