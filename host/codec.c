@@ -106,7 +106,7 @@ GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
     return parse_double(name, value, &config->maxTrials);
   if (strcmp(name, "block") == 0) return parse_int(name, value, &config->block);
   if (strcmp(name, "rotate") == 0) {
-    int64_t v;
+    int64_t v = -1;
     GCOMP_TRY(parse_int(name, value, &v));
     if (v != 0 && v != 1)
       return gcomp_fail(gcompInvalidArgument, "rotate must be 0 or 1");

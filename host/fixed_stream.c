@@ -1,6 +1,7 @@
 #include "fixed_stream.h"
 
 #include "error.h"
+#include "hot.h"
 #include "wire.h"
 
 #include <string.h>
@@ -26,72 +27,148 @@ static unsigned bit_length(uint32_t v) {
   return v ? 32u - (unsigned)__builtin_clz(v) : 0u;
 }
 
-/* The width that minimises the chunk's size: cnt[b] = symbols of bit length
- * b. A symbol fits width w (1 <= w < 32) when it is below 2^w - 1. */
-static unsigned choose_width(const uint32_t *cnt, const uint32_t *all_ones,
-                             uint32_t len, uint32_t *n_esc_out) {
+/* The width that minimises the chunk's size, len * w + 32 * esc[w], where
+ * esc[w] counts the symbols that do not fit width w (those >= 2^w - 1, for
+ * 1 <= w < 32; esc[32] = 0). Ties go to the smaller width. */
+static unsigned choose_width(const uint32_t *esc, uint32_t len, uint32_t max,
+                             uint32_t *n_esc_out) {
+  *n_esc_out = 0;
+  if (max == 0) return 0;
   unsigned best_w = 32;
   uint64_t best_bits = (uint64_t)len * 32;
-  uint32_t best_esc = 0;
-  if (cnt[0] == len) {
-    *n_esc_out = 0;
-    return 0;
-  }
-  /* above: symbols whose bit length exceeds w, plus those equal to 2^w - 1 */
-  uint32_t longer = len - cnt[0];
   for (unsigned w = 1; w < 32; w++) {
-    longer -= cnt[w];
-    uint32_t esc = longer + all_ones[w];
-    uint64_t bits = (uint64_t)len * w + 32ull * esc;
+    uint64_t bits = (uint64_t)len * w + 32ull * esc[w];
     if (bits < best_bits) {
       best_bits = bits;
       best_w = w;
-      best_esc = esc;
+      *n_esc_out = esc[w];
     }
   }
-  *n_esc_out = best_esc;
   return best_w;
 }
 
-static size_t encode_chunk(const uint32_t *s, uint32_t len, uint8_t *dst) {
+/* esc[] for choose_width. Symbols are usually below 255: then eight
+ * branch-free compare-and-count sums (they vectorize) give esc[1..8] and
+ * wider widths need no escape; otherwise a bit-length histogram. */
+GCOMP_HOT static void escape_counts(const uint32_t *s, uint32_t len, uint32_t max,
+                                   uint32_t *esc) {
+  memset(esc, 0, 33 * sizeof *esc);
+  if (max < 15) { /* the common case: levels of a few bits */
+    uint32_t c1 = 0, c2 = 0, c3 = 0;
+    for (uint32_t i = 0; i < len; i++) {
+      int32_t v = (int32_t)s[i];
+      c1 += v >= 1, c2 += v >= 3, c3 += v >= 7;
+    }
+    esc[1] = c1, esc[2] = c2, esc[3] = c3;
+    return;
+  }
+  if (max < 255) {
+    uint32_t c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0, c8 = 0;
+    for (uint32_t i = 0; i < len; i++) {
+      int32_t v = (int32_t)s[i];
+      c1 += v >= 1, c2 += v >= 3, c3 += v >= 7, c4 += v >= 15;
+      c5 += v >= 31, c6 += v >= 63, c7 += v >= 127, c8 += v >= 255;
+    }
+    esc[1] = c1, esc[2] = c2, esc[3] = c3, esc[4] = c4;
+    esc[5] = c5, esc[6] = c6, esc[7] = c7, esc[8] = c8;
+    return;
+  }
   uint32_t cnt[33] = {0}, ones[33] = {0};
   for (uint32_t i = 0; i < len; i++) {
     unsigned b = bit_length(s[i]);
     cnt[b]++;
     if (b && s[i] == (uint32_t)(((uint64_t)1 << b) - 1)) ones[b]++;
   }
+  uint32_t longer = len - cnt[0]; /* symbols longer than w bits */
+  for (unsigned w = 1; w < 32; w++) {
+    longer -= cnt[w];
+    esc[w] = longer + ones[w];
+  }
+}
+
+/* Eight symbols of width w (w <= 8), one byte each, become exactly w bytes:
+ * neighbours are merged pairwise inside one 64-bit word (bytes into 16-bit
+ * lanes, those into 32-bit lanes, then the two halves): a few shifts and
+ * masks, and the first loop vectorizes across groups. Each word is stored
+ * whole; the next group overwrites its excess bytes, so the caller stops
+ * one group early. */
+static inline void pack_narrow(const uint8_t *b, uint32_t groups, unsigned w,
+                               uint8_t *out) {
+  const uint64_t m16 = 0x00FF00FF00FF00FFull, m32 = 0x0000FFFF0000FFFFull;
+  uint64_t words[GCOMP_FIXED_CHUNK / 8];
+  memcpy(words, b, (size_t)groups * 8);
+  for (uint32_t g = 0; g < groups; g++) {
+    uint64_t v = words[g];
+    v = (v & m16) | (((v >> 8) & m16) << w);
+    v = (v & m32) | (((v >> 16) & m32) << (2 * w));
+    words[g] = (v & 0xFFFFFFFFull) | ((v >> 32) << (4 * w));
+  }
+  for (uint32_t g = 0; g < groups; g++) gcomp_store_u64(out + (size_t)g * w, words[g]);
+}
+
+/* Any width, one symbol at a time: the tail of a chunk and wide symbols. */
+static void pack_generic(const uint32_t *s, uint32_t len, unsigned w, uint32_t marker,
+                         uint64_t bitpos, uint8_t *out) {
+  uint64_t acc = 0;
+  unsigned nbits = (unsigned)(bitpos & 7);
+  uint8_t *p = out + bitpos / 8;
+  if (nbits) acc = *p & ((1u << nbits) - 1);
+  for (uint32_t i = 0; i < len; i++) {
+    uint32_t v = (w < 32 && s[i] >= marker) ? marker : s[i];
+    acc |= (uint64_t)v << nbits;
+    nbits += w;
+    while (nbits >= 8) {
+      *p++ = (uint8_t)acc;
+      acc >>= 8;
+      nbits -= 8;
+    }
+  }
+  if (nbits) *p = (uint8_t)acc;
+}
+
+size_t gcomp_fixed_chunk_bound(uint32_t len) { return chunk_bytes(len, 32, 0); }
+
+static uint32_t max_of(const uint32_t *s, uint32_t len) {
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < len; i++) m = s[i] > m ? s[i] : m;
+  return m;
+}
+
+GCOMP_HOT size_t gcomp_fixed_encode_chunk(const uint32_t *s, uint32_t len, uint32_t max,
+                                          uint8_t *dst) {
+  uint32_t esc[33];
+  escape_counts(s, len, max, esc);
   uint32_t n_esc;
-  unsigned w = choose_width(cnt, ones, len, &n_esc);
+  unsigned w = choose_width(esc, len, max, &n_esc);
   dst[0] = (uint8_t)w;
   dst[1] = (uint8_t)n_esc;
   dst[2] = (uint8_t)(n_esc >> 8);
   uint8_t *p = dst + CHUNK_HEAD;
-  uint8_t *esc = p + ((size_t)len * w + 7) / 8;
-  uint32_t marker = w == 32 ? 0 : (uint32_t)(((uint64_t)1 << w) - 1);
-  uint64_t acc = 0;
-  unsigned nbits = 0;
-  if (w > 0) {
-    for (uint32_t i = 0; i < len; i++) {
-      uint32_t v = s[i];
-      if (w < 32 && v >= marker) {
-        gcomp_store_u32(esc, v);
-        esc += 4;
-        v = marker;
+  if (w == 0) return CHUNK_HEAD;
+  uint32_t marker = w == 32 ? 0xffffffffu : (uint32_t)(((uint64_t)1 << w) - 1);
+  /* the last whole group goes through pack_generic: pack_narrow's 8-byte
+   * stores must not pass the end of the chunk */
+  uint32_t groups = w <= 8 && len >= 16 ? len / 8 - 1 : 0;
+  uint8_t bytes[GCOMP_FIXED_CHUNK];
+  if (groups)
+    for (uint32_t i = 0; i < groups * 8; i++) bytes[i] = (uint8_t)(s[i] < marker ? s[i] : marker);
+  switch (groups ? w : 0) {
+#define GCOMP_PACK_CASE(W) \
+  case W: pack_narrow(bytes, groups, W, p); break;
+    GCOMP_PACK_CASE(1) GCOMP_PACK_CASE(2) GCOMP_PACK_CASE(3) GCOMP_PACK_CASE(4)
+    GCOMP_PACK_CASE(5) GCOMP_PACK_CASE(6) GCOMP_PACK_CASE(7) GCOMP_PACK_CASE(8)
+#undef GCOMP_PACK_CASE
+  default: break;
+  }
+  uint32_t done = groups * 8;
+  pack_generic(s + done, len - done, w, marker, (uint64_t)done * w, p);
+  if (n_esc) {
+    uint8_t *out = p + ((size_t)len * w + 7) / 8;
+    for (uint32_t i = 0; i < len; i++)
+      if (s[i] >= marker) {
+        gcomp_store_u32(out, s[i]);
+        out += 4;
       }
-      acc |= (uint64_t)v << nbits;
-      nbits += w;
-      if (nbits >= 32) {
-        gcomp_store_u32(p, (uint32_t)acc);
-        p += 4;
-        acc >>= 32;
-        nbits -= 32;
-      }
-    }
-    while (nbits > 0) {
-      *p++ = (uint8_t)acc;
-      acc >>= 8;
-      nbits = nbits > 8 ? nbits - 8 : 0;
-    }
   }
   return chunk_bytes(len, w, n_esc);
 }
@@ -106,9 +183,9 @@ gcompResult_t gcomp_fixed_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
   for (uint64_t c = 0; c < chunks; c++) {
     uint64_t off = c * GCOMP_FIXED_CHUNK;
     uint32_t len = (uint32_t)(n - off < GCOMP_FIXED_CHUNK ? n - off : GCOMP_FIXED_CHUNK);
-    if (cap - pos < chunk_bytes(len, 32, 0))
+    if (cap - pos < gcomp_fixed_chunk_bound(len))
       return gcomp_fail(gcompDstTooSmall, "fixed section: dst too small");
-    size_t b = encode_chunk(sym + off, len, dst + pos);
+    size_t b = gcomp_fixed_encode_chunk(sym + off, len, max_of(sym + off, len), dst + pos);
     gcomp_store_u32(dst + 4 * c, (uint32_t)b);
     pos += b;
   }

@@ -17,6 +17,16 @@ size_t gcomp_fixed_bound(uint64_t n);
 gcompResult_t gcomp_fixed_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
                                  size_t cap, size_t *written);
 
+/* One chunk (len <= GCOMP_FIXED_CHUNK) for callers that produce symbols
+ * chunk by chunk: at most gcomp_fixed_chunk_bound(len) bytes; returns the
+ * bytes written. The section is then the u32 chunk lengths followed by the
+ * chunks, as gcomp_fixed_encode writes it. */
+size_t gcomp_fixed_chunk_bound(uint32_t len);
+/* max: an upper bound of the chunk's symbols (the exact maximum, or the
+ * producer's own bound: the bytes do not depend on which). */
+size_t gcomp_fixed_encode_chunk(const uint32_t *sym, uint32_t len, uint32_t max,
+                                uint8_t *dst);
+
 /* Decodes exactly n symbols; *consumed gets the section's length. */
 gcompResult_t gcomp_fixed_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                  uint64_t n, size_t *consumed);

@@ -192,7 +192,7 @@ static gcompResult_t cap_log2(double alpha, uint64_t d, double *log2P) {
     *log2P = -1.0;
     return gcompSuccess;
   }
-  double ln_i;
+  double ln_i = 0.0;
   GCOMP_TRY(log_ibeta_half(alpha, 0.5 * (double)(d - 1), &ln_i));
   *log2P = ln_i / LN2 - 1.0;
   return gcompSuccess;

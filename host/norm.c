@@ -1,13 +1,15 @@
 #include "norm.h"
 
 #include "error.h"
+#include "hot.h"
 #include "norm.h"
 #include "shared/norm.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-gcompResult_t gcomp_sumsq(const float *x, uint64_t n, double *sumsq) {
+/* flatten: the shared chunk kernel is inlined into each clone. */
+__attribute__((flatten)) GCOMP_HOT gcompResult_t gcomp_sumsq(const float *x, uint64_t n, double *sumsq) {
   uint64_t chunks = (n + GCOMP_NORM_CHUNK - 1) / GCOMP_NORM_CHUNK;
   double *p = malloc((size_t)chunks * sizeof *p);
   if (!p) return gcomp_fail(gcompOutOfMemory, "norm scratch allocation failed");

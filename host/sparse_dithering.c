@@ -4,6 +4,7 @@
  * sign bit); a zero gamma means the zero vector and ends the body. */
 #include "codec.h"
 #include "error.h"
+#include "hot.h"
 #include "fixed_stream.h"
 #include "norm.h"
 #include "rans_stream.h"
@@ -19,16 +20,10 @@
 
 static int is_randomized(gcompMethod_t m) { return m == gcompSparseDitheringUnbiased; }
 
-static uint32_t float_bits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  return u;
-}
-
 /* ------------------------------------------------------------- quantize */
 
-static gcompResult_t quantize(const gcomp_body_in *in, int32_t *v,
-                              gcomp_sd_scale *s) {
+/* Sum of squares, gamma and the level limit K. */
+static gcompResult_t prepare(const gcomp_body_in *in, gcomp_sd_scale *s) {
   const struct gcompCodec *c = in->codec;
   int rnd = is_randomized(c->config.method);
   double sumsq;
@@ -42,28 +37,45 @@ static gcompResult_t quantize(const gcomp_body_in *in, int32_t *v,
     return gcomp_fail(gcompParameterOutOfRange,
                       "%s = %g is too small for d = %llu (levels exceed 2^30)",
                       rnd ? "omega" : "nu", c->param, (unsigned long long)in->n);
-  if (s->gamma == 0.0f) return gcompSuccess;
-  uint32_t worst = 0;
+  return gcompSuccess;
+}
+
+/* Levels of x[off .. off + len) into v[0 .. len), as zigzag symbols when
+ * `zig` (the stream back ends' input, made in the same pass); off is a
+ * multiple of 4 so the randomized path takes whole Philox draws. Returns the
+ * largest level. */
+GCOMP_HOT static uint32_t quantize_range(const gcomp_body_in *in, const gcomp_sd_scale *s, int rnd,
+                                         int zig, uint64_t off, uint64_t len, int32_t *v) {
+  const float *x = in->x + off;
+  float g = s->gamma;
+  int32_t worst = 0;
   if (rnd) {
-    for (uint64_t base = 0; base < in->n; base += 4) {
-      gcomp_u32x4 r = gcomp_philox(in->seed, GCOMP_STREAM_ROUNDING, base >> 2);
-      uint64_t m = in->n - base < 4 ? in->n - base : 4;
+    for (uint64_t base = 0; base < len; base += 4) {
+      gcomp_u32x4 r = gcomp_philox(in->seed, GCOMP_STREAM_ROUNDING, (off + base) >> 2);
+      uint64_t m = len - base < 4 ? len - base : 4;
       for (uint64_t k = 0; k < m; k++) {
-        int32_t q = gcomp_sd_quantize_unbiased(in->x[base + k], s->gamma, r.v[k]);
-        uint32_t a = (uint32_t)(q < 0 ? -q : q);
-        v[base + k] = q;
-        worst = a > worst ? a : worst;
+        int32_t q = gcomp_sd_quantize_unbiased(x[base + k], g, r.v[k]);
+        v[base + k] = zig ? (int32_t)gcomp_zigzag(q) : q;
+        worst = worst > (q < 0 ? -q : q) ? worst : (q < 0 ? -q : q);
       }
     }
+  } else if (zig) {
+    for (uint64_t i = 0; i < len; i++) {
+      int32_t k = gcomp_sd_level(x[i], g);
+      v[i] = (int32_t)gcomp_zigzag(gcomp_sd_signed(k, x[i]));
+      worst = worst > k ? worst : k;
+    }
   } else {
-    float g = s->gamma;
-    for (uint64_t i = 0; i < in->n; i++) {
-      int32_t q = gcomp_sd_quantize(in->x[i], g);
-      uint32_t a = (uint32_t)(q < 0 ? -q : q);
-      v[i] = q;
-      worst = a > worst ? a : worst;
+    for (uint64_t i = 0; i < len; i++) {
+      int32_t k = gcomp_sd_level(x[i], g);
+      v[i] = gcomp_sd_signed(k, x[i]);
+      worst = worst > k ? worst : k;
     }
   }
+  return (uint32_t)worst;
+}
+
+static gcompResult_t check_levels(uint32_t worst, const gcomp_sd_scale *s) {
   /* Exceeding K would mean the rounding analysis in shared/ is wrong. */
   if (worst > s->K)
     return gcomp_fail(gcompInternalError, "level %u above limit %u", worst, s->K);
@@ -72,6 +84,13 @@ static gcompResult_t quantize(const gcomp_body_in *in, int32_t *v,
     return gcomp_fail(gcompParameterOutOfRange,
                       "values this close to FLT_MAX would decode to Inf");
   return gcompSuccess;
+}
+
+static gcompResult_t quantize(const gcomp_body_in *in, int32_t *v, gcomp_sd_scale *s) {
+  GCOMP_TRY(prepare(in, s));
+  if (s->gamma == 0.0f) return gcompSuccess;
+  int rnd = is_randomized(in->codec->config.method);
+  return check_levels(quantize_range(in, s, rnd, 0, 0, in->n, v), s);
 }
 
 /* ------------------------------------------------------------ back ends */
@@ -83,7 +102,7 @@ typedef struct {
 } candidate;
 
 static gcompResult_t put_gamma(gcomp_bitwriter *w, float gamma) {
-  gcomp_bw_put(w, float_bits(gamma), GAMMA_BITS);
+  gcomp_bw_put(w, gcomp_f2u(gamma), GAMMA_BITS);
   if (w->overflow) return gcomp_fail(gcompDstTooSmall, "dst too small for the scale");
   return gcompSuccess;
 }
@@ -100,25 +119,20 @@ static gcompResult_t write_structured(const int32_t *v, uint64_t n,
   return gcompSuccess;
 }
 
-typedef gcompResult_t (*stream_encoder)(const uint32_t *, uint64_t, uint8_t *,
-                                        size_t, size_t *);
-
-static gcompResult_t write_stream(const uint32_t *z, uint64_t n,
-                                  const gcomp_sd_scale *s, gcompPacking_t p,
-                                  candidate *c) {
+static gcompResult_t write_entropy(const uint32_t *z, uint64_t n,
+                                   const gcomp_sd_scale *s, candidate *c) {
   gcomp_bitwriter w;
   gcomp_bw_init(&w, c->buf, c->cap);
   GCOMP_TRY(put_gamma(&w, s->gamma));
   gcomp_bw_align(&w);
   size_t used = 0;
-  if (s->gamma != 0.0f) {
-    stream_encoder enc = p == gcompPackFixed ? gcomp_fixed_encode : gcomp_rans_encode;
-    GCOMP_TRY(enc(z, n, c->buf + 4, c->cap - 4, &used));
-  }
-  c->out.packing = p;
+  if (s->gamma != 0.0f) GCOMP_TRY(gcomp_rans_encode(z, n, c->buf + 4, c->cap - 4, &used));
+  c->out.packing = gcompPackEntropy;
   c->out.bits = 8 * (4 + (uint64_t)used);
   return gcompSuccess;
 }
+
+static gcompResult_t encode_fixed_fused(const gcomp_body_in *in, gcomp_body_out *out);
 
 static gcompResult_t write_direct(const int32_t *v, uint64_t n, float gamma,
                                   candidate *c) {
@@ -130,16 +144,60 @@ static gcompResult_t write_direct(const int32_t *v, uint64_t n, float gamma,
   return r;
 }
 
-static gcompResult_t write_packing(gcompPacking_t p, const int32_t *v,
-                                   const uint32_t *z, uint64_t n,
+/* One back end into c. Fixed packing has a single implementation, the
+ * fused one, which quantizes again on its own (cheap next to auto's rANS). */
+static gcompResult_t write_packing(gcompPacking_t p, const gcomp_body_in *in,
+                                   const int32_t *v, const uint32_t *z,
                                    const gcomp_sd_scale *s, int rnd, candidate *c) {
+  gcomp_body_in scratch = *in;
   switch (p) {
-  case gcompPackStructured: return write_structured(v, n, s, rnd, c);
+  case gcompPackStructured: return write_structured(v, in->n, s, rnd, c);
+  case gcompPackEntropy: return write_entropy(z, in->n, s, c);
+  case gcompPackDirect: return write_direct(v, in->n, s->gamma, c);
   case gcompPackFixed:
-  case gcompPackEntropy: return write_stream(z, n, s, p, c);
-  case gcompPackDirect: return write_direct(v, n, s->gamma, c);
+    scratch.dst = c->buf;
+    scratch.cap = c->cap;
+    return encode_fixed_fused(&scratch, &c->out);
   default: return gcomp_fail(gcompInternalError, "packing %d", (int)p);
   }
+}
+
+/* Fixed packing without a full-length level buffer: each chunk of 4096
+ * coordinates is quantized into a stack buffer and packed while it is still
+ * in L1. */
+GCOMP_HOT static gcompResult_t encode_fixed_fused(const gcomp_body_in *in, gcomp_body_out *out) {
+  gcomp_sd_scale s;
+  GCOMP_TRY(prepare(in, &s));
+  int rnd = is_randomized(in->codec->config.method);
+  uint64_t chunks = (in->n + GCOMP_FIXED_CHUNK - 1) / GCOMP_FIXED_CHUNK;
+  size_t pos = 4 + 4 * (size_t)chunks;
+  if (in->cap < 4) return gcomp_fail(gcompDstTooSmall, "dst too small for the scale");
+  gcomp_bitwriter w;
+  gcomp_bw_init(&w, in->dst, 4);
+  GCOMP_TRY(put_gamma(&w, s.gamma));
+  gcomp_bw_align(&w);
+  if (s.gamma == 0.0f) {
+    out->packing = gcompPackFixed;
+    out->bits = 32;
+    return gcompSuccess;
+  }
+  if (in->cap < pos) return gcomp_fail(gcompDstTooSmall, "dst too small for the chunk table");
+  int32_t v[GCOMP_FIXED_CHUNK];
+  for (uint64_t c = 0; c < chunks; c++) {
+    uint64_t off = c * GCOMP_FIXED_CHUNK;
+    uint32_t len = (uint32_t)(in->n - off < GCOMP_FIXED_CHUNK ? in->n - off : GCOMP_FIXED_CHUNK);
+    uint32_t worst = quantize_range(in, &s, rnd, 1, off, len, v);
+    GCOMP_TRY(check_levels(worst, &s));
+    const uint32_t *z = (const uint32_t *)v;
+    if (in->cap - pos < gcomp_fixed_chunk_bound(len))
+      return gcomp_fail(gcompDstTooSmall, "dst too small for the fixed section");
+    size_t b = gcomp_fixed_encode_chunk(z, len, 2 * worst, in->dst + pos);
+    gcomp_store_u32(in->dst + 4 + 4 * c, (uint32_t)b);
+    pos += b;
+  }
+  out->packing = gcompPackFixed;
+  out->bits = 8 * (uint64_t)pos;
+  return gcompSuccess;
 }
 
 static size_t structured_bound(uint64_t n, uint32_t K, double param) {
@@ -186,7 +244,7 @@ static gcompResult_t encode_auto(const gcomp_body_in *in, const int32_t *v,
       r = gcomp_fail(gcompOutOfMemory, "scratch allocation failed");
       break;
     }
-    r = write_packing(order[i], v, z, in->n, s, rnd, &c);
+    r = write_packing(order[i], in, v, z, s, rnd, &c);
     if (r != gcompSuccess) {
       free(c.buf);
       break;
@@ -215,14 +273,14 @@ static gcompResult_t encode_auto(const gcomp_body_in *in, const int32_t *v,
 gcompResult_t gcomp_sd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
   int rnd = is_randomized(in->codec->config.method);
   gcompPacking_t p = in->codec->config.packing;
+  if (p == gcompPackFixed) return encode_fixed_fused(in, out);
   int32_t *v = malloc((size_t)in->n * sizeof *v);
   uint32_t *z = NULL;
   gcompResult_t r = gcompSuccess;
   gcomp_sd_scale s;
   if (!v) return gcomp_fail(gcompOutOfMemory, "level buffer allocation failed");
   r = quantize(in, v, &s);
-  if (r == gcompSuccess && (p == gcompPackAuto || p == gcompPackFixed ||
-                            p == gcompPackEntropy)) {
+  if (r == gcompSuccess && (p == gcompPackAuto || p == gcompPackEntropy)) {
     z = malloc((size_t)in->n * sizeof *z);
     if (!z) r = gcomp_fail(gcompOutOfMemory, "symbol buffer allocation failed");
     else
@@ -233,7 +291,7 @@ gcompResult_t gcomp_sd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
       r = encode_auto(in, v, z, &s, rnd, out);
     } else {
       candidate c = {in->dst, in->cap, {0, 0}};
-      r = write_packing(p, v, z, in->n, &s, rnd, &c);
+      r = write_packing(p, in, v, z, &s, rnd, &c);
       *out = c.out;
     }
   }
@@ -247,7 +305,7 @@ gcompResult_t gcomp_sd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
 static gcompResult_t read_gamma(gcomp_bitreader *br, float *gamma) {
   uint32_t u = (uint32_t)gcomp_br_get(br, GAMMA_BITS);
   if (br->overrun) return gcomp_fail(gcompCorruptPayload, "body too short for the scale");
-  memcpy(gamma, &u, 4);
+  *gamma = gcomp_u2f(u);
   /* Encoders write zero or a normal finite float: anything else is forged. */
   uint32_t exp = u >> 23;
   if (u != 0 && (exp == 0 || exp == 255))
@@ -265,7 +323,7 @@ gcompResult_t gcomp_sd_decode(const gcomp_body_view *bv, float *y) {
   if (K == 0) return gcomp_fail(gcompCorruptPayload, "parameter too small for d");
   gcomp_bitreader br;
   gcomp_br_init(&br, bv->body, bv->bits);
-  float gamma;
+  float gamma = 0.0f;
   GCOMP_TRY(read_gamma(&br, &gamma));
   int structured = bv->packing == gcompPackStructured;
   if (gamma == 0.0f) {

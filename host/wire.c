@@ -2,13 +2,14 @@
 
 #include "checksum.h"
 #include "error.h"
+#include "hot.h"
 
 #include <math.h>
 #include <string.h>
 
 static const uint8_t magic[4] = {'G', 'C', 'M', 'P'};
 
-uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size) {
+GCOMP_HOT uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size) {
   uint64_t sum = 0;
   size_t words = size / 8;
   for (size_t j = 0; j < words; j++) {

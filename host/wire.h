@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,24 +41,38 @@ uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size);
 
 const char *gcomp_packing_name(gcompPacking_t p);
 
+/* Little-endian loads and stores. On little-endian hosts a memcpy, which
+ * compiles to one unaligned move; elsewhere byte by byte. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint64_t gcomp_load_u64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+static inline void gcomp_store_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static inline uint32_t gcomp_load_u32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+static inline void gcomp_store_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+#else
 static inline uint64_t gcomp_load_u64(const uint8_t *p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
   return v;
 }
-
 static inline void gcomp_store_u64(uint8_t *p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
-
 static inline uint32_t gcomp_load_u32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
          (uint32_t)p[3] << 24;
 }
-
 static inline void gcomp_store_u32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
+#endif
 
 #ifdef __cplusplus
 }

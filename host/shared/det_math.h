@@ -12,42 +12,12 @@
 #ifndef GCOMP_SHARED_DET_MATH_H
 #define GCOMP_SHARED_DET_MATH_H
 
+#include "bits.h"
 #include "gcomp_hd.h"
 #include "philox.h"
 
 #include <math.h>
 #include <string.h>
-
-GCOMP_HD_INLINE uint32_t gcomp_det_f2u(float x) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(x);
-#else
-  uint32_t u;
-  memcpy(&u, &x, sizeof u);
-  return u;
-#endif
-}
-
-GCOMP_HD_INLINE float gcomp_det_u2f(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(u);
-#else
-  float x;
-  memcpy(&x, &u, sizeof x);
-  return x;
-#endif
-}
-
-/* Square root is the one library call allowed: IEEE requires it correctly
- * rounded, and gcc emits sqrtss for sqrtf. On the device __fsqrt_rn is the
- * correctly rounded root whatever --prec-sqrt says. */
-GCOMP_HD_INLINE float gcomp_det_sqrt(float x) {
-#if defined(__CUDA_ARCH__)
-  return __fsqrt_rn(x);
-#else
-  return sqrtf(x);
-#endif
-}
 
 /* Natural log for finite x > 0.
  *
@@ -67,14 +37,14 @@ GCOMP_HD_INLINE float gcomp_det_log(float x) {
   const float c7 = 0x1.24924ap-2f;        /* 2/7 */
   const float c9 = 0x1.c71c72p-3f;        /* 2/9 */
   const float c11 = 0x1.745d18p-3f;       /* 2/11 */
-  uint32_t bits = gcomp_det_f2u(x);
+  uint32_t bits = gcomp_f2u(x);
   int e = 0;
   float m, f, s, z, r, hfsq, fe;
 
   if (bits < 0x00800000u) {
     /* Subnormal: scaling by 2^25 is exact and makes it normal. */
     x = x * 0x1p25f;
-    bits = gcomp_det_f2u(x);
+    bits = gcomp_f2u(x);
     e = -25;
   }
   e += (int)(bits >> 23) - 127;
@@ -82,10 +52,10 @@ GCOMP_HD_INLINE float gcomp_det_log(float x) {
   /* 0x3504f3 is the mantissa of sqrt(2) (0x3fb504f3): larger mantissas are
    * halved so that m straddles 1 and f stays small. */
   if (bits > 0x003504f3u) {
-    m = gcomp_det_u2f(bits | 0x3f000000u);
+    m = gcomp_u2f(bits | 0x3f000000u);
     e += 1;
   } else {
-    m = gcomp_det_u2f(bits | 0x3f800000u);
+    m = gcomp_u2f(bits | 0x3f800000u);
   }
   f = m - 1.0f;
   s = f / (2.0f + f);
@@ -181,7 +151,7 @@ GCOMP_HD_INLINE void gcomp_normals4(gcomp_u32x4 r, float out[4]) {
   for (pair = 0; pair < 2; ++pair) {
     float u1 = (float)((r.v[2 * pair] >> 8) + 1u) * 0x1p-24f;
     float u2 = gcomp_u32_to_unit(r.v[2 * pair + 1]);
-    float radius = gcomp_det_sqrt(-2.0f * gcomp_det_log(u1));
+    float radius = gcomp_sqrtf_rn(-2.0f * gcomp_det_log(u1));
     float sn, cs;
     gcomp_det_sincos_2pi(u2, &sn, &cs);
     out[2 * pair] = radius * cs;

@@ -8,6 +8,7 @@
 #ifndef GCOMP_SHARED_HADAMARD_H
 #define GCOMP_SHARED_HADAMARD_H
 
+#include "bits.h"
 #include "gcomp_hd.h"
 #include "philox.h"
 
@@ -23,7 +24,7 @@ GCOMP_HD_INLINE int gcomp_rotation_negate(uint64_t seed, uint64_t i) {
 
 /* 1 / sqrt(n) rounded once to float, from double IEEE ops. */
 GCOMP_HD_INLINE float gcomp_rotation_scale(uint64_t n) {
-  return (float)(1.0 / sqrt((double)n));
+  return (float)(1.0 / gcomp_sqrt_rn((double)n));
 }
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef GCOMP_SHARED_SPARSE_DITHERING_H
 #define GCOMP_SHARED_SPARSE_DITHERING_H
 
+#include "bits.h"
 #include "gcomp_hd.h"
 #include "philox.h"
 
@@ -28,7 +29,7 @@ typedef struct {
  * factor (1 + 2^-20) covers those. Returns 0 when K would not fit. */
 GCOMP_HD_INLINE uint32_t gcomp_sd_level_limit(double param, uint64_t n,
                                               int randomized) {
-  double h = sqrt(param / (double)n);
+  double h = gcomp_sqrt_rn(param / (double)n);
   double q = 1.0 / (2.0 * h * GCOMP_SD_MARGIN) * (1.0 + 1.0 / 1048576.0);
   if (!(q < (double)GCOMP_SD_MAX_LEVEL)) return 0;
   double k = randomized ? floor(q) + 1.0 : floor(q + 0.5);
@@ -43,19 +44,30 @@ GCOMP_HD_INLINE int gcomp_sd_scale_init(double param, uint64_t n,
                                         double sumsq, gcomp_sd_scale *s) {
   s->gamma = 0.0f;
   if (sumsq == 0.0) return 0;
-  double h = sqrt(param / (double)n);
-  double g = 2.0 * h * sqrt(sumsq) * GCOMP_SD_MARGIN;
+  double h = gcomp_sqrt_rn(param / (double)n);
+  double g = 2.0 * h * gcomp_sqrt_rn(sumsq) * GCOMP_SD_MARGIN;
   if (!(g >= 1.1754943508222875e-38 && g <= 3.4028234663852886e38)) return -1;
   s->gamma = (float)g;
   if (!(s->gamma <= 3.4028234663852886e38f)) return -1; /* rounded to inf */
   return 0;
 }
 
-/* Signed level of one coordinate, deterministic rounding to nearest. */
+/* Level of one coordinate, deterministic rounding to nearest (q + 1/2
+ * rounded to float, then truncated). q < 2^30 always: |x_i| <= |x| and gamma
+ * is about 2 h |x|, see gcomp_sd_level_limit. Branch-free so the CPU loop
+ * vectorizes; fabsf and the IEEE division are exact on every platform. */
+GCOMP_HD_INLINE int32_t gcomp_sd_level(float x, float gamma) {
+  return (int32_t)(fabsf(x) / gamma + 0.5f);
+}
+
+/* k with the sign of x (a negative zero keeps level 0). */
+GCOMP_HD_INLINE int32_t gcomp_sd_signed(int32_t k, float x) {
+  int32_t s = -(int32_t)(x < 0.0f);
+  return (k ^ s) - s;
+}
+
 GCOMP_HD_INLINE int32_t gcomp_sd_quantize(float x, float gamma) {
-  float q = (x < 0 ? -x : x) / gamma;
-  int32_t k = (int32_t)(uint32_t)(q + 0.5f);
-  return x < 0 ? -k : k;
+  return gcomp_sd_signed(gcomp_sd_level(x, gamma), x);
 }
 
 /* Randomized (unbiased) rounding: up with probability frac(q), decided by a
@@ -63,11 +75,11 @@ GCOMP_HD_INLINE int32_t gcomp_sd_quantize(float x, float gamma) {
  * exact product, so the comparison is exact integer-vs-float. */
 GCOMP_HD_INLINE int32_t gcomp_sd_quantize_unbiased(float x, float gamma,
                                                    uint32_t r) {
-  float q = (x < 0 ? -x : x) / gamma;
-  uint32_t k = (uint32_t)q;
+  float q = fabsf(x) / gamma;
+  int32_t k = (int32_t)q;
   float frac = q - (float)k;
-  if ((float)(r >> 8) < frac * 16777216.0f) k += 1;
-  return x < 0 ? -(int32_t)k : (int32_t)k;
+  k += (float)(r >> 8) < frac * 16777216.0f;
+  return gcomp_sd_signed(k, x);
 }
 
 /* The 32 random bits coordinate i uses: word i % 4 of draw i / 4 on the

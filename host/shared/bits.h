@@ -1,0 +1,68 @@
+/* Bit casts and correctly rounded square roots that compile the same way
+ * for the host (memcpy, libm sqrt = one IEEE instruction) and the device
+ * (intrinsics that round to nearest whatever nvcc's --prec flags say). */
+#ifndef GCOMP_SHARED_BITS_H
+#define GCOMP_SHARED_BITS_H
+
+#include "gcomp_hd.h"
+
+#include <math.h>
+#include <string.h>
+
+GCOMP_HD_INLINE uint32_t gcomp_f2u(float x) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(x);
+#else
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  return u;
+#endif
+}
+
+GCOMP_HD_INLINE float gcomp_u2f(uint32_t u) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
+  float x;
+  memcpy(&x, &u, sizeof x);
+  return x;
+#endif
+}
+
+GCOMP_HD_INLINE uint64_t gcomp_d2u(double v) {
+#if defined(__CUDA_ARCH__)
+  return (uint64_t)__double_as_longlong(v);
+#else
+  uint64_t u;
+  memcpy(&u, &v, sizeof u);
+  return u;
+#endif
+}
+
+GCOMP_HD_INLINE double gcomp_u2d(uint64_t u) {
+#if defined(__CUDA_ARCH__)
+  return __longlong_as_double((long long)u);
+#else
+  double v;
+  memcpy(&v, &u, sizeof v);
+  return v;
+#endif
+}
+
+GCOMP_HD_INLINE float gcomp_sqrtf_rn(float x) {
+#if defined(__CUDA_ARCH__)
+  return __fsqrt_rn(x);
+#else
+  return sqrtf(x);
+#endif
+}
+
+GCOMP_HD_INLINE double gcomp_sqrt_rn(double v) {
+#if defined(__CUDA_ARCH__)
+  return __dsqrt_rn(v);
+#else
+  return sqrt(v);
+#endif
+}
+
+#endif
