@@ -194,6 +194,24 @@ TEST(Api, HugeMagnitudesAreEncodedOrRefusedCleanly) {
   EXPECT_EQ(r, gcompParameterOutOfRange);
 }
 
+// Found by fuzz_roundtrip: with rotate=1 the transform's sums of values near
+// FLT_MAX overflowed. Rotation is refused above |x| = 2^100 instead.
+TEST(Api, RotationRefusesMagnitudesThatWouldOverflow) {
+  std::vector<float> x = {-3.38728977e38f, 9.6e-35f};
+  for (const char *name : {"identity", "sd", "sd-unbiased", "spherical"}) {
+    Codec codec(name, {{"rotate", "1"}});
+    std::vector<uint8_t> out(1024);
+    size_t size = 0;
+    EXPECT_EQ(gcompEncode(codec.h, x.data(), x.size(), 0, out.data(), out.size(), &size),
+              gcompParameterOutOfRange)
+        << name;
+  }
+  std::vector<float> ok = {1e29f, -1e29f, 3.0f};
+  Codec codec("sd", {{"rotate", "1"}});
+  auto y = gth::decode(gth::encode(codec, ok), ok.size());
+  EXPECT_LE(gtv::err2(ok, y), 0.1 * gtv::sumsq(ok));
+}
+
 TEST(Api, DecodeAccumulatesWithBeta) {
   Codec codec("sd");
   auto x = gtv::family("gaussian", 500, 2);

@@ -144,6 +144,17 @@ TEST(Payload, ForgedBodiesNeverCrash) {
   }
 }
 
+// Found by fuzz_decode_identity: a forged rotated payload whose inverse
+// transform overflows must not decode to Inf.
+TEST(Payload, ForgedRotatedPayloadThatOverflowsIsCorrupt) {
+  Codec codec("identity", {{"rotate", "1"}});
+  auto p = gth::encode(codec, {1.0f, 2.0f, 3.0f});
+  float big = 3.0e38f;
+  for (int i = 0; i < 4; i++) std::memcpy(p.data() + 64 + 4 * i, &big, 4);
+  reseal(p);
+  EXPECT_EQ(try_decode(p), gcompCorruptPayload);
+}
+
 TEST(Payload, RandomGarbageIsNotAPayload) {
   std::mt19937_64 rng(7);
   for (int t = 0; t < 2000; t++) {
