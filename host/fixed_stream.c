@@ -1,50 +1,24 @@
 #include "fixed_stream.h"
 
 #include "error.h"
+#include "fixed_pack.h"
 #include "hot.h"
 #include "wire.h"
 
 #include <string.h>
 
-/* Chunk layout: [w: u8][n_esc: u16][L*w bits, LSB first, byte padded]
- * [n_esc x u32]. A stored value 2^w - 1 (1 <= w < 32) means "next escape". */
-#define CHUNK_HEAD 3u
 
 static uint64_t chunk_count(uint64_t n) {
   return (n + GCOMP_FIXED_CHUNK - 1) / GCOMP_FIXED_CHUNK;
 }
 
-static size_t chunk_bytes(uint32_t len, unsigned w, uint32_t n_esc) {
-  return CHUNK_HEAD + ((size_t)len * w + 7) / 8 + 4u * (size_t)n_esc;
-}
-
 size_t gcomp_fixed_bound(uint64_t n) {
   /* w = 32 never escapes: 4 bytes a symbol plus the heads and the table. */
-  return (size_t)(chunk_count(n) * (4 + CHUNK_HEAD) + 4 * n);
+  return (size_t)(chunk_count(n) * (4 + GCOMP_FIXED_HEAD) + 4 * n);
 }
 
 static unsigned bit_length(uint32_t v) {
   return v ? 32u - (unsigned)__builtin_clz(v) : 0u;
-}
-
-/* The width that minimises the chunk's size, len * w + 32 * esc[w], where
- * esc[w] counts the symbols that do not fit width w (those >= 2^w - 1, for
- * 1 <= w < 32; esc[32] = 0). Ties go to the smaller width. */
-static unsigned choose_width(const uint32_t *esc, uint32_t len, uint32_t max,
-                             uint32_t *n_esc_out) {
-  *n_esc_out = 0;
-  if (max == 0) return 0;
-  unsigned best_w = 32;
-  uint64_t best_bits = (uint64_t)len * 32;
-  for (unsigned w = 1; w < 32; w++) {
-    uint64_t bits = (uint64_t)len * w + 32ull * esc[w];
-    if (bits < best_bits) {
-      best_bits = bits;
-      best_w = w;
-      *n_esc_out = esc[w];
-    }
-  }
-  return best_w;
 }
 
 /* esc[] for choose_width. Symbols are usually below 255: then eight
@@ -126,7 +100,7 @@ static void pack_generic(const uint32_t *s, uint32_t len, unsigned w, uint32_t m
   if (nbits) *p = (uint8_t)acc;
 }
 
-size_t gcomp_fixed_chunk_bound(uint32_t len) { return chunk_bytes(len, 32, 0); }
+size_t gcomp_fixed_chunk_bound(uint32_t len) { return gcomp_fixed_chunk_bytes(len, 32, 0); }
 
 static uint32_t max_of(const uint32_t *s, uint32_t len) {
   uint32_t m = 0;
@@ -139,13 +113,13 @@ GCOMP_HOT size_t gcomp_fixed_encode_chunk(const uint32_t *s, uint32_t len, uint3
   uint32_t esc[33];
   escape_counts(s, len, max, esc);
   uint32_t n_esc;
-  unsigned w = choose_width(esc, len, max, &n_esc);
+  unsigned w = gcomp_fixed_choose_width(esc, len, max, &n_esc);
   dst[0] = (uint8_t)w;
   dst[1] = (uint8_t)n_esc;
   dst[2] = (uint8_t)(n_esc >> 8);
-  uint8_t *p = dst + CHUNK_HEAD;
-  if (w == 0) return CHUNK_HEAD;
-  uint32_t marker = w == 32 ? 0xffffffffu : (uint32_t)(((uint64_t)1 << w) - 1);
+  uint8_t *p = dst + GCOMP_FIXED_HEAD;
+  if (w == 0) return GCOMP_FIXED_HEAD;
+  uint32_t marker = gcomp_fixed_marker(w);
   /* the last whole group goes through pack_generic: pack_narrow's 8-byte
    * stores must not pass the end of the chunk */
   uint32_t groups = w <= 8 && len >= 16 ? len / 8 - 1 : 0;
@@ -170,7 +144,7 @@ GCOMP_HOT size_t gcomp_fixed_encode_chunk(const uint32_t *s, uint32_t len, uint3
         out += 4;
       }
   }
-  return chunk_bytes(len, w, n_esc);
+  return gcomp_fixed_chunk_bytes(len, w, n_esc);
 }
 
 gcompResult_t gcomp_fixed_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
@@ -195,17 +169,17 @@ gcompResult_t gcomp_fixed_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
 
 static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uint32_t *s,
                                   uint32_t len) {
-  if (size < CHUNK_HEAD)
+  if (size < GCOMP_FIXED_HEAD)
     return gcomp_fail(gcompCorruptPayload, "fixed chunk shorter than its head");
   unsigned w = src[0];
   uint32_t n_esc = (uint32_t)src[1] | (uint32_t)src[2] << 8;
   if (w > 32 || n_esc > len || (w == 0 && n_esc) || (w == 32 && n_esc))
     return gcomp_fail(gcompCorruptPayload, "fixed chunk head invalid (w %u, %u escapes)",
                       w, n_esc);
-  if (size != chunk_bytes(len, w, n_esc))
+  if (size != gcomp_fixed_chunk_bytes(len, w, n_esc))
     return gcomp_fail(gcompCorruptPayload, "fixed chunk length %zu does not match its head",
                       size);
-  const uint8_t *p = src + CHUNK_HEAD;
+  const uint8_t *p = src + GCOMP_FIXED_HEAD;
   size_t packed = ((size_t)len * w + 7) / 8;
   const uint8_t *esc = p + packed;
   uint32_t used = 0;
@@ -213,8 +187,8 @@ static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uint32_t *s,
     memset(s, 0, (size_t)len * sizeof *s);
     return gcompSuccess;
   }
-  uint32_t marker = w == 32 ? 0 : (uint32_t)(((uint64_t)1 << w) - 1);
-  uint64_t mask = w == 32 ? 0xffffffffull : marker;
+  uint32_t marker = gcomp_fixed_marker(w);
+  uint64_t mask = marker; /* w low bits set */
   uint64_t bitpos = 0;
   for (uint32_t i = 0; i < len; i++) {
     size_t byte = (size_t)(bitpos >> 3);

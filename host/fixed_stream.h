@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-#define GCOMP_FIXED_CHUNK 4096u
+#include "shared/fixed_pack.h"
 
 size_t gcomp_fixed_bound(uint64_t n);
 

@@ -6,6 +6,7 @@
  * and validates. Error budget: docs/spherical.md. */
 #include "codec.h"
 #include "error.h"
+#include "golomb_rice.h"
 #include "shared/bitio.h"
 #include "shared/spherical.h"
 
@@ -171,16 +172,6 @@ static gcompResult_t scale_of(const plan *p, const float *x, float *R, double *t
   return gcompSuccess;
 }
 
-static void put_rice(gcomp_bitwriter *w, uint64_t v, unsigned k) {
-  uint64_t q = v >> k;
-  while (q >= 32) {
-    gcomp_bw_put(w, 0xffffffffu, 32);
-    q -= 32;
-  }
-  gcomp_bw_put(w, ((uint64_t)1 << q) - 1u, (unsigned)q + 1u); /* q ones, a zero */
-  gcomp_bw_put(w, v, k);
-}
-
 /* Squares of x[4j..m) for each group j: what a candidate's remaining
  * coordinates could still line up with. */
 static void tail_squares(const float *x, uint32_t m, double *tail) {
@@ -269,7 +260,7 @@ static gcompResult_t encode_blocks(const plan *p, const float *x, float R,
     uint64_t T = 0;
     GCOMP_TRY(search_block(p, b, xb, mb, rr, gcomp_sc_norm_value(R, code), &T,
                            y ? y + b * p->m : NULL));
-    if (w) put_rice(w, T - 1, p->k);
+    if (w) gcomp_rice_put(w, T - 1, p->k);
   }
   return gcompSuccess;
 }
@@ -356,19 +347,6 @@ gcompResult_t gcomp_spherical_encode(const gcomp_body_in *in, gcomp_body_out *ou
 
 /* ----------------------------------------------------------- decode */
 
-/* Unary quotient (ones ended by a zero) and k low bits; 0 on any fault. */
-static int get_rice(gcomp_bitreader *br, unsigned k, uint64_t *v) {
-  uint64_t q = 0;
-  while (gcomp_br_get_bit(br)) {
-    if (++q > READ_MAX_QUOTIENT) return 0;
-  }
-  if (br->overrun) return 0;
-  uint64_t low = gcomp_br_get(br, k);
-  if (br->overrun) return 0;
-  *v = (q << k) | low; /* q <= 2^32, k <= 31: no overflow */
-  return 1;
-}
-
 static gcompResult_t corrupt_block(uint64_t b, const char *what) {
   return gcomp_fail(gcompCorruptPayload, "spherical body, block %llu: %s",
                     (unsigned long long)b, what);
@@ -389,7 +367,8 @@ static gcompResult_t decode_blocks(const gcomp_body_view *v, gcomp_bitreader *br
       continue;
     }
     uint64_t t1;
-    if (!get_rice(br, k, &t1)) return corrupt_block(b, "trial count truncated or too long");
+    if (!gcomp_rice_get(br, k, READ_MAX_QUOTIENT, &t1))
+      return corrupt_block(b, "trial count truncated or too long");
     if (t1 >= GCOMP_SC_MAX_TRIALS) return corrupt_block(b, "trial count above 2^40");
     gcomp_sc_candidate(v->seed, b, t1 + 1, mb, g);
     double gg = gcomp_sc_sumsq(g, mb);
