@@ -1,5 +1,6 @@
-/* The validated codec behind gcompCodec_t, and the per-method entry points
- * the generic encode/decode dispatch calls. */
+/* The validated codec behind gcompCodec_t, and the method table: what the
+ * generic code (configuration, header checks, encode/decode dispatch) needs
+ * to know about each codec. */
 #ifndef GCOMP_HOST_CODEC_H
 #define GCOMP_HOST_CODEC_H
 
@@ -12,10 +13,13 @@
 extern "C" {
 #endif
 
+struct gcomp_method;
+
 struct gcompCodec {
   gcompCodecConfig_t config; /* defaults resolved */
-  gcompClass_t cls;
-  double param;              /* nu, omega or alpha: what the header carries */
+  const struct gcomp_method *m;
+  double param;              /* what the header carries */
+  uint64_t iparam;
 };
 
 /* What an encoder needs besides the codec: the (possibly rotated) vector it
@@ -41,30 +45,43 @@ typedef struct {
   uint64_t n;
   uint64_t seed;
   double param;
-  uint64_t block;
+  uint64_t iparam;
   const uint8_t *body;
   uint64_t bits;
 } gcomp_body_view;
 
-/* Per-method hooks. encode writes the body; decode writes n dequantized
- * values (in the coded domain, before any inverse rotation). */
-gcompResult_t gcomp_identity_encode(const gcomp_body_in *in, gcomp_body_out *out);
-gcompResult_t gcomp_identity_decode(const gcomp_body_view *v, float *y);
-size_t gcomp_identity_bound(const struct gcompCodec *c, uint64_t n);
+#define GCOMP_PACKING_BIT(p) (1u << (p))
 
-gcompResult_t gcomp_sd_encode(const gcomp_body_in *in, gcomp_body_out *out);
-gcompResult_t gcomp_sd_decode(const gcomp_body_view *v, float *y);
-size_t gcomp_sd_bound(const struct gcompCodec *c, uint64_t n);
+typedef struct gcomp_method {
+  gcompMethod_t id;
+  const char *name;
+  gcompClass_t cls;
+  const char *const *params;  /* its own text parameters, NULL-terminated */
+  unsigned packings;          /* GCOMP_PACKING_BIT of each allowed back end */
+  /* Validate the method's fields of cfg and resolve their defaults; report
+   * the header's param and iparam. */
+  gcompResult_t (*configure)(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam);
+  /* Could an encoder have written this (param, iparam) for n coordinates? */
+  int (*header_ok)(double param, uint64_t iparam, uint64_t n);
+  /* omega (unbiased classes) or alpha (others) for dimension d. */
+  double (*theory)(const struct gcompCodec *c, uint64_t d);
+  gcompResult_t (*encode)(const gcomp_body_in *in, gcomp_body_out *out);
+  /* Writes n decoded values (coded domain, before any inverse rotation). */
+  gcompResult_t (*decode)(const gcomp_body_view *v, float *y);
+  /* Worst-case body bytes for n coordinates in the configured packing. */
+  size_t (*bound)(const struct gcompCodec *c, uint64_t n);
+} gcomp_method;
 
-gcompResult_t gcomp_spherical_encode(const gcomp_body_in *in, gcomp_body_out *out);
-gcompResult_t gcomp_spherical_decode(const gcomp_body_view *v, float *y);
-size_t gcomp_spherical_bound(const struct gcompCodec *c, uint64_t n);
-/* Validation and defaults for the spherical parameters (alpha, block,
- * maxTrials), called by gcompCodecCreate. */
-gcompResult_t gcomp_spherical_configure(gcompCodecConfig_t *cfg);
+/* NULL for ids this build does not implement. */
+const gcomp_method *gcomp_method_of(gcompMethod_t id);
+
+extern const gcomp_method gcomp_method_identity;
+extern const gcomp_method gcomp_method_sd;
+extern const gcomp_method gcomp_method_sd_unbiased;
+extern const gcomp_method gcomp_method_spherical;
 
 /* The "direct" back end every method shares: the n decoded values as
- * float32. */
+ * float32 (non-finite values are refused on read). */
 gcompResult_t gcomp_direct_write(const float *y, uint64_t n, uint8_t *dst,
                                  size_t cap, gcomp_body_out *out);
 gcompResult_t gcomp_direct_read(const gcomp_body_view *v, float *y);

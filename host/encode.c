@@ -12,25 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef gcompResult_t (*body_encoder)(const gcomp_body_in *, gcomp_body_out *);
-typedef gcompResult_t (*body_decoder)(const gcomp_body_view *, float *);
-
-static body_encoder encoder_of(gcompMethod_t m) {
-  switch (m) {
-  case gcompIdentity: return gcomp_identity_encode;
-  case gcompSpherical: return gcomp_spherical_encode;
-  default: return gcomp_sd_encode;
-  }
-}
-
-static body_decoder decoder_of(gcompMethod_t m) {
-  switch (m) {
-  case gcompIdentity: return gcomp_identity_decode;
-  case gcompSpherical: return gcomp_spherical_decode;
-  default: return gcomp_sd_decode;
-  }
-}
-
 /* One branch-free pass (it vectorizes); the index only on failure. */
 GCOMP_HOT static gcompResult_t check_finite(const float *x, uint64_t d) {
   int bad = 0;
@@ -87,11 +68,11 @@ GCOMP_API gcompResult_t gcompEncode(gcompCodec_t codec, const float *src,
   gcomp_body_in in = {codec, rotated ? rotated : src, n, seed,
                       out + GCOMP_HEADER_BYTES, dstCapacity - GCOMP_HEADER_BYTES};
   gcomp_body_out body = {gcompPackAuto, 0};
-  gcompResult_t r = encoder_of(cfg->method)(&in, &body);
+  gcompResult_t r = codec->m->encode(&in, &body);
   free(rotated);
   if (r != gcompSuccess) return r;
-  gcomp_header h = {cfg->method, body.packing, cfg->rotate, d, seed, body.bits,
-                    codec->param, cfg->method == gcompSpherical ? (uint64_t)cfg->block : 0};
+  gcomp_header h = {cfg->method, body.packing, cfg->rotate, d,     seed,
+                    body.bits,   codec->param, codec->iparam};
   gcomp_header_write(&h, out);
   *dstSize = GCOMP_HEADER_BYTES + (size_t)((body.bits + 7) / 8);
   return gcompSuccess;
@@ -108,13 +89,13 @@ GCOMP_API gcompResult_t gcompDecode(const void *src, size_t srcSize, float *dst,
     return gcomp_fail(gcompDstTooSmall, "payload holds d = %llu, dst only %llu",
                       (unsigned long long)h.d, (unsigned long long)dstCount);
   uint64_t n = gcomp_coded_length(h.rotate, h.d);
-  gcomp_body_view v = {h.method, h.packing, n, h.seed, h.param, h.block,
+  gcomp_body_view v = {h.method, h.packing, n, h.seed, h.param, h.iparam,
                        (const uint8_t *)src + GCOMP_HEADER_BYTES, h.body_bits};
   /* Decode straight into dst when nothing has to happen afterwards. */
   int direct = beta == 0.0f && !h.rotate;
   float *y = direct ? dst : malloc((size_t)n * sizeof *y);
   if (!y) return gcomp_fail(gcompOutOfMemory, "decode buffer allocation failed");
-  gcompResult_t r = decoder_of(h.method)(&v, y);
+  gcompResult_t r = gcomp_method_of(h.method)->decode(&v, y);
   if (r == gcompSuccess && h.rotate) {
     gcomp_rotate_inverse(y, n, h.seed);
     /* Only a forged payload can overflow here (see check_rotatable). */
@@ -143,7 +124,7 @@ GCOMP_API gcompResult_t gcompPayloadGetInfo(const void *src, size_t srcSize,
   info->d = h.d;
   info->seed = h.seed;
   info->param = h.param;
-  info->block = h.block;
+  info->iparam = h.iparam;
   info->headerBytes = GCOMP_HEADER_BYTES;
   info->bodyBits = h.body_bits;
   info->totalBytes = GCOMP_HEADER_BYTES + (size_t)((h.body_bits + 7) / 8);

@@ -35,15 +35,44 @@ gcompResult_t gcomp_direct_read(const gcomp_body_view *v, float *y) {
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_identity_encode(const gcomp_body_in *in, gcomp_body_out *out) {
+static gcompResult_t identity_encode(const gcomp_body_in *in, gcomp_body_out *out) {
   return gcomp_direct_write(in->x, in->n, in->dst, in->cap, out);
 }
 
-gcompResult_t gcomp_identity_decode(const gcomp_body_view *v, float *y) {
-  return gcomp_direct_read(v, y);
-}
-
-size_t gcomp_identity_bound(const struct gcompCodec *c, uint64_t n) {
+static size_t identity_bound(const struct gcompCodec *c, uint64_t n) {
   (void)c;
   return (size_t)(4 * n);
 }
+
+static gcompResult_t identity_configure(gcompCodecConfig_t *cfg, double *param,
+                                        uint64_t *iparam) {
+  (void)cfg;
+  *param = 0;
+  *iparam = 0;
+  return gcompSuccess;
+}
+
+static int identity_header_ok(double param, uint64_t iparam, uint64_t n) {
+  (void)n;
+  return param == 0 && iparam == 0;
+}
+
+static double identity_theory(const struct gcompCodec *c, uint64_t d) {
+  (void)c;
+  (void)d;
+  return 0;
+}
+
+const gcomp_method gcomp_method_identity = {
+    .id = gcompIdentity,
+    .name = "identity",
+    .cls = gcompClassExact,
+    .params = NULL,
+    .packings = GCOMP_PACKING_BIT(gcompPackDirect),
+    .configure = identity_configure,
+    .header_ok = identity_header_ok,
+    .theory = identity_theory,
+    .encode = identity_encode,
+    .decode = gcomp_direct_read,
+    .bound = identity_bound,
+};

@@ -220,7 +220,7 @@ static size_t packing_bound(gcompPacking_t p, uint64_t n, uint32_t K, double par
   }
 }
 
-size_t gcomp_sd_bound(const struct gcompCodec *c, uint64_t n) {
+static size_t sd_bound(const struct gcompCodec *c, uint64_t n) {
   gcompPacking_t p = c->config.packing;
   if (p == gcompPackAuto) return (size_t)(4 * n); /* never above direct */
   uint32_t K = gcomp_sd_level_limit(c->param, n, is_randomized(c->config.method));
@@ -270,7 +270,7 @@ static gcompResult_t encode_auto(const gcomp_body_in *in, const int32_t *v,
   return r;
 }
 
-gcompResult_t gcomp_sd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
+static gcompResult_t sd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
   int rnd = is_randomized(in->codec->config.method);
   gcompPacking_t p = in->codec->config.packing;
   if (p == gcompPackFixed) return encode_fixed_fused(in, out);
@@ -316,7 +316,7 @@ static gcompResult_t read_gamma(gcomp_bitreader *br, float *gamma) {
 typedef gcompResult_t (*stream_decoder)(const uint8_t *, size_t, uint32_t *,
                                         uint64_t, size_t *);
 
-gcompResult_t gcomp_sd_decode(const gcomp_body_view *bv, float *y) {
+static gcompResult_t sd_decode(const gcomp_body_view *bv, float *y) {
   if (bv->packing == gcompPackDirect) return gcomp_direct_read(bv, y);
   int rnd = is_randomized(bv->method);
   uint32_t K = gcomp_sd_level_limit(bv->param, bv->n, rnd);
@@ -367,3 +367,76 @@ gcompResult_t gcomp_sd_decode(const gcomp_body_view *bv, float *y) {
   free(v);
   return r;
 }
+
+/* ---------------------------------------------------------- the methods */
+
+static gcompResult_t sd_configure(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam) {
+  if (cfg->nu == (double)GCOMP_DEFAULT) cfg->nu = 0.1;
+  if (!(cfg->nu > 0 && cfg->nu < 1))
+    return gcomp_fail(gcompParameterOutOfRange, "nu = %g must be in (0, 1)", cfg->nu);
+  *param = cfg->nu;
+  *iparam = 0;
+  return gcompSuccess;
+}
+
+static gcompResult_t sd_unbiased_configure(gcompCodecConfig_t *cfg, double *param,
+                                           uint64_t *iparam) {
+  if (cfg->omega == (double)GCOMP_DEFAULT) cfg->omega = 0.25;
+  if (!(cfg->omega > 0 && cfg->omega <= 1e6))
+    return gcomp_fail(gcompParameterOutOfRange, "omega = %g must be in (0, 1e6]",
+                      cfg->omega);
+  *param = cfg->omega;
+  *iparam = 0;
+  return gcompSuccess;
+}
+
+static int sd_header_ok(double param, uint64_t iparam, uint64_t n) {
+  (void)n;
+  return param > 0 && param < 1 && iparam == 0;
+}
+
+static int sd_unbiased_header_ok(double param, uint64_t iparam, uint64_t n) {
+  (void)n;
+  return param > 0 && param <= 1e6 && iparam == 0;
+}
+
+/* nu or omega itself: neither depends on d. */
+static double sd_theory(const struct gcompCodec *c, uint64_t d) {
+  (void)d;
+  return c->param;
+}
+
+static const char *const sd_params[] = {"nu", NULL};
+static const char *const sd_unbiased_params[] = {"omega", NULL};
+
+#define SD_PACKINGS                                                             \
+  (GCOMP_PACKING_BIT(gcompPackFixed) | GCOMP_PACKING_BIT(gcompPackEntropy) |   \
+   GCOMP_PACKING_BIT(gcompPackStructured) | GCOMP_PACKING_BIT(gcompPackDirect))
+
+const gcomp_method gcomp_method_sd = {
+    .id = gcompSparseDithering,
+    .name = "sd",
+    .cls = gcompClassContractive,
+    .params = sd_params,
+    .packings = SD_PACKINGS,
+    .configure = sd_configure,
+    .header_ok = sd_header_ok,
+    .theory = sd_theory,
+    .encode = sd_encode,
+    .decode = sd_decode,
+    .bound = sd_bound,
+};
+
+const gcomp_method gcomp_method_sd_unbiased = {
+    .id = gcompSparseDitheringUnbiased,
+    .name = "sd-unbiased",
+    .cls = gcompClassUnbiased,
+    .params = sd_unbiased_params,
+    .packings = SD_PACKINGS,
+    .configure = sd_unbiased_configure,
+    .header_ok = sd_unbiased_header_ok,
+    .theory = sd_theory,
+    .encode = sd_encode,
+    .decode = sd_decode,
+    .bound = sd_bound,
+};

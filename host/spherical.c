@@ -62,7 +62,8 @@ static unsigned rice_parameter(double log2P) {
   return best_k;
 }
 
-gcompResult_t gcomp_spherical_configure(gcompCodecConfig_t *cfg) {
+static gcompResult_t spherical_configure(gcompCodecConfig_t *cfg, double *param,
+                                         uint64_t *iparam) {
   if (cfg->alpha == (double)GCOMP_DEFAULT) cfg->alpha = DEFAULT_ALPHA;
   if (cfg->maxTrials == (double)GCOMP_DEFAULT) cfg->maxTrials = MAX_TRIALS_CEILING;
   if (!(cfg->alpha > 0 && cfg->alpha < 1))
@@ -101,13 +102,15 @@ gcompResult_t gcomp_spherical_configure(gcompCodecConfig_t *cfg) {
                       "(2^%.2f), above the limit max_trials = %g",
                       cfg->alpha, (long long)cfg->block, trials, -lp,
                       cfg->maxTrials);
+  *param = cfg->alpha;
+  *iparam = (uint64_t)cfg->block;
   return gcompSuccess;
 }
 
 /* Auto and direct never exceed 32 bits a coordinate. Structured: a norm
  * code, at most ENCODE_MAX_QUOTIENT + 1 unary bits and k <= 31 low bits a
  * block. */
-size_t gcomp_spherical_bound(const struct gcompCodec *c, uint64_t n) {
+static size_t spherical_bound(const struct gcompCodec *c, uint64_t n) {
   if (c->config.packing != gcompPackStructured) return (size_t)(4 * n);
   uint64_t m = (uint64_t)c->config.block, nb = (n + m - 1) / m;
   uint64_t bits = HEAD_BITS + nb * (CODE_BITS + ENCODE_MAX_QUOTIENT + 1 + 31);
@@ -310,7 +313,7 @@ static gcompResult_t pick_packing(const gcomp_body_in *in, const gcomp_bitwriter
   return gcomp_direct_write(y, in->n, in->dst, in->cap, out);
 }
 
-gcompResult_t gcomp_spherical_encode(const gcomp_body_in *in, gcomp_body_out *out) {
+static gcompResult_t spherical_encode(const gcomp_body_in *in, gcomp_body_out *out) {
   gcompPacking_t packing = in->codec->config.packing;
   plan p;
   float R = 0.0f;
@@ -354,7 +357,7 @@ static gcompResult_t corrupt_block(uint64_t b, const char *what) {
 
 static gcompResult_t decode_blocks(const gcomp_body_view *v, gcomp_bitreader *br,
                                    double R, unsigned k, double c, float *y) {
-  uint64_t m = v->block, nb = (v->n + m - 1) / m;
+  uint64_t m = v->iparam, nb = (v->n + m - 1) / m;
   float g[GCOMP_SC_MAX_BLOCK];
   for (uint64_t b = 0; b < nb; b++) {
     uint64_t left = v->n - b * m;
@@ -379,16 +382,16 @@ static gcompResult_t decode_blocks(const gcomp_body_view *v, gcomp_bitreader *br
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_spherical_decode(const gcomp_body_view *v, float *y) {
+static gcompResult_t spherical_decode(const gcomp_body_view *v, float *y) {
   if (v->packing == gcompPackDirect) return gcomp_direct_read(v, y);
   if (v->packing != gcompPackStructured)
     return gcomp_fail(gcompCorruptPayload, "packing %d invalid for spherical",
                       (int)v->packing);
   double as = gcomp_sc_alpha_s(v->param);
-  if (!(v->param > 0 && v->param < 1 && as > 0) || v->block < 1 ||
-      v->block > GCOMP_SC_MAX_BLOCK)
+  if (!(v->param > 0 && v->param < 1 && as > 0) || v->iparam < 1 ||
+      v->iparam > GCOMP_SC_MAX_BLOCK)
     return gcomp_fail(gcompCorruptPayload, "spherical parameters out of range "
-                      "(alpha %g, block %llu)", v->param, (unsigned long long)v->block);
+                      "(alpha %g, block %llu)", v->param, (unsigned long long)v->iparam);
   gcomp_bitreader br;
   gcomp_br_init(&br, v->body, v->bits);
   uint32_t u = (uint32_t)gcomp_br_get(&br, R_BITS);
@@ -412,3 +415,29 @@ gcompResult_t gcomp_spherical_decode(const gcomp_body_view *v, float *y) {
                       (unsigned long long)(br.end - br.pos));
   return gcompSuccess;
 }
+
+static int spherical_header_ok(double param, uint64_t iparam, uint64_t n) {
+  (void)n;
+  return param > 0 && param < 1 && iparam >= 1 && iparam <= GCOMP_SC_MAX_BLOCK;
+}
+
+static double spherical_theory(const struct gcompCodec *c, uint64_t d) {
+  (void)d;
+  return c->param;
+}
+
+static const char *const spherical_params[] = {"alpha", "block", "max_trials", NULL};
+
+const gcomp_method gcomp_method_spherical = {
+    .id = gcompSpherical,
+    .name = "spherical",
+    .cls = gcompClassContractive,
+    .params = spherical_params,
+    .packings = GCOMP_PACKING_BIT(gcompPackStructured) | GCOMP_PACKING_BIT(gcompPackDirect),
+    .configure = spherical_configure,
+    .header_ok = spherical_header_ok,
+    .theory = spherical_theory,
+    .encode = spherical_encode,
+    .decode = spherical_decode,
+    .bound = spherical_bound,
+};

@@ -1,6 +1,7 @@
 #include "wire.h"
 
 #include "checksum.h"
+#include "codec.h"
 #include "error.h"
 #include "hot.h"
 
@@ -42,36 +43,24 @@ void gcomp_header_write(const gcomp_header *h, uint8_t *dst) {
   gcomp_store_u64(dst + 24, h->seed);
   gcomp_store_u64(dst + 32, h->body_bits);
   gcomp_store_u64(dst + 40, double_bits(h->param));
-  gcomp_store_u64(dst + 48, h->block);
+  gcomp_store_u64(dst + 48, h->iparam);
   size_t total = GCOMP_HEADER_BYTES + (size_t)((h->body_bits + 7) / 8);
   gcomp_store_u64(dst + GCOMP_CHECKSUM_OFFSET, gcomp_payload_checksum(dst, total));
 }
 
-/* Each method's parameter range, as gcompCodecCreate enforces it, so a
- * decoder never computes with a value no encoder could have written. */
+/* The method's own check of its fields, as gcompCodecCreate enforces them,
+ * so a decoder never computes with values no encoder could have written. */
 static gcompResult_t check_params(const gcomp_header *h) {
-  double p = h->param;
-  switch (h->method) {
-  case gcompIdentity:
-    if (p != 0 || h->block != 0 || h->packing != gcompPackDirect) break;
-    return gcompSuccess;
-  case gcompSparseDithering:
-    if (!(p > 0 && p < 1) || h->block != 0) break;
-    return gcompSuccess;
-  case gcompSparseDitheringUnbiased:
-    if (!(p > 0 && p <= 1e6) || h->block != 0) break;
-    return gcompSuccess;
-  case gcompSpherical:
-    if (!(p > 0 && p < 1) || h->block < 1 || h->block > 64 ||
-        (h->packing != gcompPackStructured && h->packing != gcompPackDirect))
-      break;
-    return gcompSuccess;
-  default: break;
-  }
-  return gcomp_fail(gcompCorruptPayload,
-                    "header fields out of range for codec %d (param %g, "
-                    "block %llu, packing %d)",
-                    (int)h->method, p, (unsigned long long)h->block, (int)h->packing);
+  const gcomp_method *m = gcomp_method_of(h->method);
+  uint64_t n = gcomp_coded_length(h->rotate, h->d);
+  if (!(m->packings & GCOMP_PACKING_BIT(h->packing)))
+    return gcomp_fail(gcompCorruptPayload, "codec %s never uses packing %d", m->name,
+                      (int)h->packing);
+  if (!m->header_ok(h->param, h->iparam, n))
+    return gcomp_fail(gcompCorruptPayload,
+                      "header parameters out of range for codec %s (param %g, %llu)",
+                      m->name, h->param, (unsigned long long)h->iparam);
+  return gcompSuccess;
 }
 
 gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
@@ -91,7 +80,7 @@ gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
   if (src[5] != GCOMP_HEADER_BYTES)
     return gcomp_fail(gcompCorruptPayload, "header size %d, expected %d",
                       src[5], GCOMP_HEADER_BYTES);
-  if (src[6] >= gcompNumMethods)
+  if (!gcomp_method_of((gcompMethod_t)src[6]))
     return gcomp_fail(gcompUnsupportedPayload, "codec id %d unknown to this build",
                       src[6]);
   if (src[7] == gcompPackAuto || src[7] >= gcompNumPackings)
@@ -109,7 +98,7 @@ gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
   h->body_bits = gcomp_load_u64(src + 32);
   uint64_t pbits = gcomp_load_u64(src + 40);
   memcpy(&h->param, &pbits, sizeof h->param);
-  h->block = gcomp_load_u64(src + 48);
+  h->iparam = gcomp_load_u64(src + 48);
   if (h->d == 0 || h->d > GCOMP_MAX_DIM)
     return gcomp_fail(gcompCorruptPayload, "d = %llu out of range",
                       (unsigned long long)h->d);

@@ -24,7 +24,7 @@ typedef struct {
   uint64_t seed;
   uint64_t body_bits;
   double param;
-  uint64_t block;
+  uint64_t iparam; /* block (spherical), levels, k: the method's integer */
 } gcomp_header;
 
 /* Writes the header into dst[0..64) and the checksum over dst[0..64+body),

@@ -90,7 +90,16 @@ typedef enum {
   gcompSparseDithering = 1,        /* deterministic, class C(nu) */
   gcompSparseDitheringUnbiased = 2,/* randomized, class U(omega) */
   gcompSpherical = 3,              /* blockwise spherical, class C(alpha) */
-  gcompNumMethods = 4
+  gcompQsgd = 4,                   /* QSGD / standard dithering, s levels */
+  gcompNaturalDithering = 5,       /* levels 2^-j, s of them */
+  gcompNaturalCompression = 6,     /* stochastic rounding to powers of two */
+  gcompTopK = 7,                   /* k largest magnitudes */
+  gcompRandK = 8,                  /* k random coordinates, scaled by d/k */
+  gcompScaledSign = 9,             /* (|x|_1 / d) sign(x) */
+  gcompTernGrad = 10,              /* max|x| sign(x_i) Bernoulli(|x_i|/max|x|) */
+  gcompFp16 = 11,                  /* IEEE half, round to nearest even */
+  gcompBf16 = 12,                  /* bfloat16, round to nearest even */
+  gcompNumMethods = 13
 } gcompMethod_t;
 
 /* How the integer symbols are turned into bits. */
@@ -98,7 +107,10 @@ typedef enum {
   gcompPackAuto = 0,       /* smallest of the applicable back ends */
   gcompPackFixed = 1,      /* fixed-width bit packing with escapes: fastest */
   gcompPackEntropy = 2,    /* chunked rANS with a per-payload static table */
-  gcompPackStructured = 3, /* the paper's structured code (Sparse Dithering) */
+  gcompPackStructured = 3, /* the codec's own structured code (the paper's
+                              for Sparse Dithering, Rice trial counts for
+                              Spherical, QSGD's Elias code for QSGD, index
+                              codes for Top-k) */
   gcompPackDirect = 4,     /* the decoded float32 values themselves */
   gcompNumPackings = 5
 } gcompPacking_t;
@@ -115,33 +127,42 @@ typedef enum {
 
 /* Codec descriptor. Start from GCOMP_CODEC_CONFIG_INITIALIZER (or
  * gcompCodecConfigInit) and set what you need; validated by
- * gcompCodecCreate. `size` lets later versions grow the struct. */
+ * gcompCodecCreate. `size` lets later versions grow the struct. A parameter
+ * the method does not use must stay GCOMP_DEFAULT. */
 typedef struct {
   size_t size;            /* sizeof(gcompCodecConfig_t) */
   gcompMethod_t method;
-  double nu;              /* deterministic SD distortion, (0, 1); default 0.1 */
-  double omega;           /* randomized SD variance, (0, 1e6]; default 0.25 */
-  double alpha;           /* spherical distortion, (0, 1); default 0.5 */
-  int64_t block;          /* spherical block size m, 1..64; default: largest m
-                             whose expected trials stay <= 2^10 */
+  double nu;              /* sd: distortion, (0, 1); default 0.1 */
+  double omega;           /* sd-unbiased: variance, (0, 1e6]; default 0.25 */
+  double alpha;           /* spherical: distortion, (0, 1); default 0.5 */
+  int64_t block;          /* spherical block size m, 1..64; default: largest
+                             m <= 16 whose expected trials stay <= 2^10 */
   int rotate;             /* 1: randomized Hadamard rotation first */
   gcompPacking_t packing; /* default gcompPackAuto */
   double maxTrials;       /* spherical: refuse if 1/P(alpha,m) exceeds this;
                              default and ceiling 2^24 */
+  int64_t levels;         /* qsgd (default 8), natural-dithering (default 4):
+                             s, 1..2^20 (natural dithering 1..30) */
+  int64_t k;              /* topk, randk: coordinates kept, >= 1 (<= d at
+                             encode time); default ceil(d / 100) */
 } gcompCodecConfig_t;
 
 #define GCOMP_CODEC_CONFIG_INITIALIZER                                        \
   { sizeof(gcompCodecConfig_t), gcompIdentity, GCOMP_DEFAULT, GCOMP_DEFAULT, \
-    GCOMP_DEFAULT, GCOMP_DEFAULT, 0, gcompPackAuto, GCOMP_DEFAULT }
+    GCOMP_DEFAULT, GCOMP_DEFAULT, 0, gcompPackAuto, GCOMP_DEFAULT,           \
+    GCOMP_DEFAULT, GCOMP_DEFAULT }
 
-/* Reset *config to the defaults of the codec called `name`: "identity",
- * "sd", "sd-unbiased" or "spherical". */
+/* Reset *config to the defaults of the codec called `name` (see
+ * gcompMethodName): "identity", "sd", "sd-unbiased", "spherical", "qsgd",
+ * "natural-dithering", "natural", "topk", "randk", "sign", "terngrad",
+ * "fp16", "bf16". */
 GCOMP_API gcompResult_t gcompCodecConfigInit(gcompCodecConfig_t *config,
                                              const char *name);
 
 /* Set one parameter from text, as the CLI's -p NAME=VALUE: "nu", "omega",
- * "alpha", "block", "rotate" (0/1), "packing" (auto, fixed, entropy,
- * structured, direct), "max_trials". Rejects names the codec does not use. */
+ * "alpha", "block", "max_trials", "levels", "k", "rotate" (0/1), "packing"
+ * (auto, fixed, entropy, structured, direct). Rejects names the codec does
+ * not use. */
 GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
                                                  const char *name,
                                                  const char *value);
@@ -163,14 +184,18 @@ GCOMP_API gcompResult_t gcompCodecGetConfig(gcompCodec_t codec,
 GCOMP_API gcompResult_t gcompCodecGetClass(gcompCodec_t codec,
                                            gcompClass_t *cls);
 
-/* Theoretical variance omega of an unbiased codec (gcompInvalidArgument for
- * other classes). */
-GCOMP_API gcompResult_t gcompCodecGetOmega(gcompCodec_t codec, double *omega);
+/* Theoretical variance omega of an unbiased codec for vectors of dimension
+ * d (QSGD's, Rand-k's and TernGrad's depend on d); gcompInvalidArgument for
+ * other classes. TernGrad's is the worst case over x, sqrt(d) - 1. */
+GCOMP_API gcompResult_t gcompCodecGetOmega(gcompCodec_t codec, uint64_t d,
+                                           double *omega);
 
-/* Theoretical distortion alpha: for biased/contractive codecs their own; for
- * an unbiased codec that of its scaled version C/(1+omega), i.e.
- * omega/(1+omega); 0 for identity. */
-GCOMP_API gcompResult_t gcompCodecGetAlpha(gcompCodec_t codec, double *alpha);
+/* Theoretical distortion alpha for dimension d: for biased/contractive
+ * codecs their own (scaled sign: the worst case over x, 1 - 1/d; fp16 and
+ * bf16: for inputs in their normal range); for an unbiased codec that of
+ * its scaled version C/(1+omega), i.e. omega/(1+omega); 0 for identity. */
+GCOMP_API gcompResult_t gcompCodecGetAlpha(gcompCodec_t codec, uint64_t d,
+                                           double *alpha);
 
 /* Worst-case payload size in bytes for a vector of dimension d, header
  * included (like ZSTD_compressBound). */
@@ -202,8 +227,9 @@ typedef struct {
   int rotate;
   uint64_t d;
   uint64_t seed;
-  double param;           /* nu, omega or alpha (0 for identity) */
-  uint64_t block;         /* spherical block size (0 otherwise) */
+  double param;           /* nu, omega or alpha; 0 for other codecs */
+  uint64_t iparam;        /* block size m (spherical), levels s (qsgd,
+                             natural-dithering), k (topk, randk); else 0 */
   size_t headerBytes;
   uint64_t bodyBits;      /* exact bits of the message after the header */
   size_t totalBytes;      /* headerBytes + ceil(bodyBits / 8) */

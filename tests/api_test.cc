@@ -39,15 +39,16 @@ TEST(Api, ClassesAndTheoreticalParameters) {
     ASSERT_EQ(gcompCodecGetClass(codec.h, &cls), gcompSuccess);
     EXPECT_EQ(cls, c.cls) << c.name;
     double a = -1, w = -1;
-    ASSERT_EQ(gcompCodecGetAlpha(codec.h, &a), gcompSuccess);
+    ASSERT_EQ(gcompCodecGetAlpha(codec.h, 100, &a), gcompSuccess);
     EXPECT_DOUBLE_EQ(a, c.alpha) << c.name;
-    gcompResult_t r = gcompCodecGetOmega(codec.h, &w);
+    gcompResult_t r = gcompCodecGetOmega(codec.h, 100, &w);
     if (c.cls == gcompClassUnbiased) {
       EXPECT_EQ(r, gcompSuccess);
       EXPECT_DOUBLE_EQ(w, 0.25);
     } else {
       EXPECT_EQ(r, gcompInvalidArgument);
     }
+    EXPECT_EQ(gcompCodecGetAlpha(codec.h, 0, &a), gcompInvalidArgument);
   }
 }
 

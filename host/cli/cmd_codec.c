@@ -124,15 +124,17 @@ int gcomp_cmd_info(int argc, char **argv) {
   gcompResult_t r = gcompPayloadGetInfo(data, size, &in);
   free(data);
   if (r != gcompSuccess) return cli_lib_error(argv[0], r);
-  const char *name = gcompMethodName(in.method);
-  printf("codec        %s\n", name);
+  printf("codec        %s\n", gcompMethodName(in.method));
+  printf("parameters  ");
   switch (in.method) {
-  case gcompSparseDithering: printf("parameters   nu=%g", in.param); break;
-  case gcompSparseDitheringUnbiased: printf("parameters   omega=%g", in.param); break;
-  case gcompSpherical:
-    printf("parameters   alpha=%g block=%" PRIu64, in.param, in.block);
-    break;
-  default: printf("parameters   -");
+  case gcompSparseDithering: printf(" nu=%g", in.param); break;
+  case gcompSparseDitheringUnbiased: printf(" omega=%g", in.param); break;
+  case gcompSpherical: printf(" alpha=%g block=%" PRIu64, in.param, in.iparam); break;
+  case gcompQsgd:
+  case gcompNaturalDithering: printf(" levels=%" PRIu64, in.iparam); break;
+  case gcompTopK:
+  case gcompRandK: printf(" k=%" PRIu64, in.iparam); break;
+  default: break;
   }
   printf(" rotate=%d\n", in.rotate);
   printf("packing      %s\n", packing_text(in.packing));

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   h.rotate = (data[2] >> 4) & 1;
   h.param = h.method == gcompIdentity ? 0.0 : params[data[3] % 6];
   if (h.method != gcompSparseDitheringUnbiased && h.param >= 1) h.param = 0.3;
-  h.block = h.method == gcompSpherical ? 1 + (data[3] >> 3) % 16 : 0;
+  h.iparam = h.method == gcompSpherical ? 1 + (data[3] >> 3) % 16 : 0;
   h.seed = data[3];
   data += 4;
   size -= 4;

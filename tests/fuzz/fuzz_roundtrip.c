@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gcompClass_t cls;
     double alpha = 0, norm2 = 0, err = 0;
     gcompCodecGetClass(codec, &cls);
-    gcompCodecGetAlpha(codec, &alpha);
+    gcompCodecGetAlpha(codec, d, &alpha);
     for (uint64_t i = 0; i < d; i++) {
       norm2 += (double)x[i] * x[i];
       err += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
