@@ -36,6 +36,9 @@ typedef struct {
 typedef struct {
   gcompPacking_t packing; /* back end used */
   uint64_t bits;          /* exact body bits */
+  uint64_t iparam;        /* the header's integer parameter; preset to the
+                             codec's, a method may resolve it per vector
+                             (Top-k's default k depends on d) */
 } gcomp_body_out;
 
 /* What a decoder knows from the header. */
@@ -79,6 +82,15 @@ extern const gcomp_method gcomp_method_identity;
 extern const gcomp_method gcomp_method_sd;
 extern const gcomp_method gcomp_method_sd_unbiased;
 extern const gcomp_method gcomp_method_spherical;
+extern const gcomp_method gcomp_method_qsgd;
+extern const gcomp_method gcomp_method_natural_dithering;
+extern const gcomp_method gcomp_method_natural;
+extern const gcomp_method gcomp_method_topk;
+extern const gcomp_method gcomp_method_randk;
+extern const gcomp_method gcomp_method_sign;
+extern const gcomp_method gcomp_method_terngrad;
+extern const gcomp_method gcomp_method_fp16;
+extern const gcomp_method gcomp_method_bf16;
 
 /* The "direct" back end every method shares: the n decoded values as
  * float32 (non-finite values are refused on read). */

@@ -67,12 +67,12 @@ GCOMP_API gcompResult_t gcompEncode(gcompCodec_t codec, const float *src,
   uint8_t *out = dst;
   gcomp_body_in in = {codec, rotated ? rotated : src, n, seed,
                       out + GCOMP_HEADER_BYTES, dstCapacity - GCOMP_HEADER_BYTES};
-  gcomp_body_out body = {gcompPackAuto, 0};
+  gcomp_body_out body = {gcompPackAuto, 0, codec->iparam};
   gcompResult_t r = codec->m->encode(&in, &body);
   free(rotated);
   if (r != gcompSuccess) return r;
   gcomp_header h = {cfg->method, body.packing, cfg->rotate, d,     seed,
-                    body.bits,   codec->param, codec->iparam};
+                    body.bits,   codec->param, body.iparam};
   gcomp_header_write(&h, out);
   *dstSize = GCOMP_HEADER_BYTES + (size_t)((body.bits + 7) / 8);
   return gcompSuccess;

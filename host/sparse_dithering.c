@@ -234,10 +234,10 @@ static gcompResult_t encode_auto(const gcomp_body_in *in, const int32_t *v,
                                  int rnd, gcomp_body_out *out) {
   static const gcompPacking_t order[] = {gcompPackStructured, gcompPackEntropy,
                                          gcompPackFixed, gcompPackDirect};
-  candidate best = {NULL, 0, {gcompPackAuto, UINT64_MAX}};
+  candidate best = {NULL, 0, {gcompPackAuto, UINT64_MAX, 0}};
   gcompResult_t r = gcompSuccess;
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-    candidate c = {NULL, packing_bound(order[i], in->n, s->K, in->codec->param), {0, 0}};
+    candidate c = {NULL, packing_bound(order[i], in->n, s->K, in->codec->param), {0, 0, 0}};
     if (c.cap == 0) continue;
     c.buf = malloc(c.cap);
     if (!c.buf) {
@@ -263,7 +263,8 @@ static gcompResult_t encode_auto(const gcomp_body_in *in, const int32_t *v,
                      bytes);
     else {
       memcpy(in->dst, best.buf, bytes);
-      *out = best.out;
+      out->packing = best.out.packing;
+      out->bits = best.out.bits;
     }
   }
   free(best.buf);
@@ -290,9 +291,10 @@ static gcompResult_t sd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
     if (p == gcompPackAuto) {
       r = encode_auto(in, v, z, &s, rnd, out);
     } else {
-      candidate c = {in->dst, in->cap, {0, 0}};
+      candidate c = {in->dst, in->cap, {0, 0, 0}};
       r = write_packing(p, in, v, z, &s, rnd, &c);
-      *out = c.out;
+      out->packing = c.out.packing;
+      out->bits = c.out.bits;
     }
   }
   free(z);
