@@ -167,8 +167,40 @@ gcompResult_t gcomp_fixed_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
   return gcompSuccess;
 }
 
-static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uint32_t *s,
-                                  uint32_t len) {
+/* Inverse of pack_narrow: w bytes (loaded as one word, so the caller keeps
+ * 8 readable bytes from each group's start) spread back to 8 one-byte
+ * symbols by the same three lane steps in reverse. */
+static inline void unpack_narrow(const uint8_t *p, uint32_t groups, unsigned w, uint8_t *b) {
+  const uint64_t m32 = ((uint64_t)1 << (4 * w)) - 1;
+  const uint64_t m16 = (((uint64_t)1 << (2 * w)) - 1) * 0x0000000100000001ull;
+  const uint64_t m8 = (((uint64_t)1 << w) - 1) * 0x0001000100010001ull;
+  for (uint32_t g = 0; g < groups; g++) {
+    uint64_t v = gcomp_load_u64(p + (size_t)g * w);
+    v = (v & m32) | (((v >> (4 * w)) & m32) << 32);
+    v = (v & m16) | (((v >> (2 * w)) & m16) << 16);
+    v = (v & m8) | (((v >> w) & m8) << 8);
+    memcpy(b + 8 * (size_t)g, &v, 8);
+  }
+}
+
+/* Stored values of symbols [from, len) one at a time, never reading past
+ * the packed area. */
+static void unpack_generic(const uint8_t *p, uint32_t from, uint32_t len, unsigned w,
+                           uint32_t *s) {
+  uint64_t mask = gcomp_fixed_marker(w); /* w low bits set */
+  for (uint32_t i = from; i < len; i++) {
+    uint64_t bitpos = (uint64_t)i * w;
+    size_t byte = (size_t)(bitpos >> 3);
+    unsigned off = (unsigned)(bitpos & 7);
+    uint64_t acc = 0;
+    size_t need = (off + w + 7) / 8;
+    for (size_t k = 0; k < need; k++) acc |= (uint64_t)p[byte + k] << (8 * k);
+    s[i] = (uint32_t)((acc >> off) & mask);
+  }
+}
+
+GCOMP_HOT static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uint32_t *s,
+                                            uint32_t len) {
   if (size < GCOMP_FIXED_HEAD)
     return gcomp_fail(gcompCorruptPayload, "fixed chunk shorter than its head");
   unsigned w = src[0];
@@ -179,40 +211,43 @@ static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uint32_t *s,
   if (size != gcomp_fixed_chunk_bytes(len, w, n_esc))
     return gcomp_fail(gcompCorruptPayload, "fixed chunk length %zu does not match its head",
                       size);
-  const uint8_t *p = src + GCOMP_FIXED_HEAD;
-  size_t packed = ((size_t)len * w + 7) / 8;
-  const uint8_t *esc = p + packed;
-  uint32_t used = 0;
   if (w == 0) {
     memset(s, 0, (size_t)len * sizeof *s);
     return gcompSuccess;
   }
-  uint32_t marker = gcomp_fixed_marker(w);
-  uint64_t mask = marker; /* w low bits set */
-  uint64_t bitpos = 0;
-  for (uint32_t i = 0; i < len; i++) {
-    size_t byte = (size_t)(bitpos >> 3);
-    unsigned off = (unsigned)(bitpos & 7);
-    /* Gather up to 5 bytes; never beyond the packed area. */
-    uint64_t acc = 0;
-    size_t need = (off + w + 7) / 8;
-    for (size_t k = 0; k < need; k++) acc |= (uint64_t)p[byte + k] << (8 * k);
-    uint32_t v = (uint32_t)((acc >> off) & mask);
-    bitpos += w;
-    if (w < 32 && v == marker) {
-      if (used == n_esc)
-        return gcomp_fail(gcompCorruptPayload, "fixed chunk: more escapes than declared");
-      v = gcomp_load_u32(esc + 4 * (size_t)used++);
-      if (v < marker)
-        return gcomp_fail(gcompCorruptPayload, "fixed chunk: escape holds a small value");
-    }
-    s[i] = v;
+  const uint8_t *p = src + GCOMP_FIXED_HEAD;
+  size_t packed = ((size_t)len * w + 7) / 8;
+  size_t avail = size - GCOMP_FIXED_HEAD; /* packed area + escapes */
+  uint32_t groups = 0;
+  if (w <= 8 && avail >= 8) {
+    groups = len / 8;
+    uint32_t safe = (uint32_t)((avail - 8) / w) + 1; /* loads that stay inside */
+    groups = groups < safe ? groups : safe;
   }
-  if (used != n_esc)
-    return gcomp_fail(gcompCorruptPayload, "fixed chunk: fewer escapes than declared");
+  if (groups) {
+    uint8_t bytes[GCOMP_FIXED_CHUNK];
+    unpack_narrow(p, groups, w, bytes);
+    for (uint32_t i = 0; i < groups * 8; i++) s[i] = bytes[i];
+  }
+  unpack_generic(p, groups * 8, len, w, s);
   unsigned tail = (unsigned)(((uint64_t)len * w) & 7);
   if (tail && (p[packed - 1] >> tail))
     return gcomp_fail(gcompCorruptPayload, "fixed chunk: padding bits not zero");
+  if (w == 32) return gcompSuccess;
+  uint32_t marker = gcomp_fixed_marker(w), markers = 0;
+  for (uint32_t i = 0; i < len; i++) markers += s[i] == marker;
+  if (markers != n_esc)
+    return gcomp_fail(gcompCorruptPayload, "fixed chunk: %u escape markers, %u declared",
+                      markers, n_esc);
+  const uint8_t *esc = p + packed;
+  for (uint32_t i = 0; markers && i < len; i++) {
+    if (s[i] != marker) continue;
+    s[i] = gcomp_load_u32(esc);
+    esc += 4;
+    markers--;
+    if (s[i] < marker)
+      return gcomp_fail(gcompCorruptPayload, "fixed chunk: escape holds a small value");
+  }
   return gcompSuccess;
 }
 
