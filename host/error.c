@@ -19,6 +19,9 @@ static const char *const result_text[gcompNumResults] = {
     [gcompOutOfMemory] = "out of memory",
     [gcompNotAvailable] = "feature not available in this build",
     [gcompInternalError] = "internal error",
+    [gcompInvalidUsage] = "ranks disagree on the collective's arguments",
+    [gcompRemoteError] = "another rank failed or sent a bad payload",
+    [gcompSystemError] = "the communication engine failed",
 };
 
 GCOMP_API const char *gcompGetErrorString(gcompResult_t result) {

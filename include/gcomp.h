@@ -69,7 +69,10 @@ typedef enum {
   gcompOutOfMemory = 9,
   gcompNotAvailable = 10,      /* feature not built in (e.g. CUDA) */
   gcompInternalError = 11,
-  gcompNumResults = 12
+  gcompInvalidUsage = 12,      /* ranks disagree (count, codec, op, root) */
+  gcompRemoteError = 13,       /* another rank failed or sent a bad payload */
+  gcompSystemError = 14,       /* the engine (MPI, NCCL, CUDA) failed */
+  gcompNumResults = 15
 } gcompResult_t;
 
 /* Static text for a result code; never NULL. */
@@ -238,6 +241,89 @@ typedef struct {
 /* Validates the framing (magic, version, lengths, checksum) too. */
 GCOMP_API gcompResult_t gcompPayloadGetInfo(const void *src, size_t srcSize,
                                             gcompPayloadInfo_t *info);
+
+/* ---------------------------------------------------------- collectives
+ * NCCL-shaped calls over an engine communicator that gcomp wraps without
+ * owning it: gcomp_mpi.h (host buffers, MPI_Comm) or, later, gcomp_nccl.h
+ * (device buffers, ncclComm_t, a CUDA stream). Every rank of the
+ * communicator calls the same collectives in the same order with the same
+ * count, codec and op; a disagreement, or a failure or bad payload on any
+ * rank, makes the call fail on every rank (gcompInvalidUsage,
+ * gcompRemoteError) instead of hanging. */
+
+typedef struct gcompComm *gcompComm_t;
+/* Same type as cudaStream_t; host communicators take NULL. */
+typedef struct CUstream_st *gcompStream_t;
+
+typedef enum { gcompSum = 0, gcompMean = 1 } gcompRedOp_t;
+
+typedef enum {
+  gcompAlgoAuto = 0,      /* from rank count and compression ratio */
+  gcompAlgoAllGather = 1, /* every payload to every rank: the exact sum of
+                             the compressed vectors; traffic grows with P */
+  gcompAlgoTwoPhase = 2   /* reduce-scatter compressed chunks, decode-sum,
+                             re-compress, all-gather: ~2 compressed vectors
+                             a rank at any P, one more compression error */
+} gcompAlgo_t;
+
+typedef struct {
+  size_t size;           /* sizeof(gcompCommConfig_t) */
+  uint64_t seed;         /* base of every payload seed; equal on all ranks */
+  gcompAlgo_t algorithm; /* default gcompAlgoAuto */
+} gcompCommConfig_t;
+
+#define GCOMP_COMM_CONFIG_INITIALIZER \
+  { sizeof(gcompCommConfig_t), 0, gcompAlgoAuto }
+
+/* Frees gcomp's state, never the engine communicator. */
+GCOMP_API gcompResult_t gcompCommDestroy(gcompComm_t comm);
+GCOMP_API gcompResult_t gcompCommRank(gcompComm_t comm, int *rank);
+GCOMP_API gcompResult_t gcompCommSize(gcompComm_t comm, int *size);
+
+/* recv = sum (or mean) over ranks of the compressed send vectors. In place
+ * when send == recv. */
+GCOMP_API gcompResult_t gcompAllReduce(const float *sendbuff, float *recvbuff,
+                                       uint64_t count, gcompCodec_t codec,
+                                       gcompRedOp_t op, gcompComm_t comm,
+                                       gcompStream_t stream);
+
+/* recv[r * count .. (r+1) * count) = rank r's send vector, compressed. */
+GCOMP_API gcompResult_t gcompAllGather(const float *sendbuff, float *recvbuff,
+                                       uint64_t sendcount, gcompCodec_t codec,
+                                       gcompComm_t comm, gcompStream_t stream);
+
+/* recv = root's send vector, compressed (root receives it too). */
+GCOMP_API gcompResult_t gcompBroadcast(const float *sendbuff, float *recvbuff,
+                                       uint64_t count, gcompCodec_t codec,
+                                       int root, gcompComm_t comm,
+                                       gcompStream_t stream);
+
+/* Error feedback for biased codecs, one state per buffer (a gradient
+ * bucket). Worker side EF21: a rank sends C(x - g), then g += C(x - g), and
+ * the result is the sum of the ranks' g. With the two-phase algorithm the
+ * chunk owners also keep the error of their re-compression (as 1-bit Adam
+ * keeps worker and server errors). */
+typedef struct gcompErrorFeedback *gcompErrorFeedback_t;
+
+GCOMP_API gcompResult_t gcompErrorFeedbackCreate(gcompErrorFeedback_t *ef,
+                                                 uint64_t count);
+GCOMP_API gcompResult_t gcompErrorFeedbackReset(gcompErrorFeedback_t ef);
+GCOMP_API gcompResult_t gcompErrorFeedbackFree(gcompErrorFeedback_t ef);
+
+GCOMP_API gcompResult_t gcompAllReduceEF(const float *sendbuff, float *recvbuff,
+                                         uint64_t count, gcompCodec_t codec,
+                                         gcompRedOp_t op, gcompErrorFeedback_t ef,
+                                         gcompComm_t comm, gcompStream_t stream);
+
+/* Many tensors in one collective (a framework's gradient bucket): tensor i
+ * has counts[i] floats; they travel as one compressed vector. ef may be
+ * NULL; with one it must have been created for the sum of the counts. */
+GCOMP_API gcompResult_t gcompAllReduceMulti(const float *const *sendbuffs,
+                                            float *const *recvbuffs,
+                                            const uint64_t *counts, int ntensors,
+                                            gcompCodec_t codec, gcompRedOp_t op,
+                                            gcompErrorFeedback_t ef,
+                                            gcompComm_t comm, gcompStream_t stream);
 
 /* ------------------------------------------------------- lower bounds
  * PAPER.md section 2. All in bits, double precision, for 0 < alpha < 1 and

@@ -12,6 +12,12 @@ gcomp_need_tool() {
   command -v "$1" >/dev/null 2>&1 || gcomp_missing_pkgs+=("${GCOMP_TOOL_PKG[$1]}")
 }
 
+# OpenMPI: the CPU engine of the collectives and their tests.
+gcomp_need_mpi() {
+  command -v mpirun >/dev/null 2>&1 && command -v mpicc >/dev/null 2>&1 ||
+    gcomp_missing_pkgs+=(libopenmpi-dev openmpi-bin)
+}
+
 gcomp_need_gtest() {
   if [ ! -f /usr/src/googletest/CMakeLists.txt ] &&
      [ ! -f /usr/include/gtest/gtest.h ] &&

@@ -14,6 +14,7 @@ esac
 for t in cmake ninja gcc g++; do gcomp_need_tool "$t"; done
 [ "$preset" = fuzz ] && gcomp_need_tool clang
 [ "$preset" = fuzz ] || gcomp_need_gtest
+[ "$preset" = fuzz ] || gcomp_need_mpi
 gcomp_need_heart_scale
 gcomp_install_missing
 gcomp_fetch_heart_scale

@@ -1,0 +1,45 @@
+#include "error_feedback.h"
+
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+GCOMP_API gcompResult_t gcompErrorFeedbackCreate(gcompErrorFeedback_t *ef, uint64_t count) {
+  gcomp_clear_error();
+  if (!ef) return gcomp_fail(gcompInvalidArgument, "ef must not be NULL");
+  *ef = NULL;
+  if (count == 0 || count > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompInvalidArgument, "count = %llu outside 1..2^40",
+                      (unsigned long long)count);
+  struct gcompErrorFeedback *s = calloc(1, sizeof *s);
+  if (!s) return gcomp_fail(gcompOutOfMemory, "error feedback allocation failed");
+  s->count = count;
+  s->g = calloc((size_t)count, sizeof *s->g);
+  s->G = calloc((size_t)count, sizeof *s->G);
+  if (!s->g || !s->G) {
+    gcompErrorFeedbackFree(s);
+    return gcomp_fail(gcompOutOfMemory, "error feedback allocation failed");
+  }
+  *ef = s;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompErrorFeedbackReset(gcompErrorFeedback_t ef) {
+  gcomp_clear_error();
+  if (!ef) return gcomp_fail(gcompInvalidArgument, "ef must not be NULL");
+  memset(ef->g, 0, (size_t)ef->count * sizeof *ef->g);
+  memset(ef->G, 0, (size_t)ef->count * sizeof *ef->G);
+  if (ef->e) memset(ef->e, 0, (size_t)ef->e_count * sizeof *ef->e);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompErrorFeedbackFree(gcompErrorFeedback_t ef) {
+  gcomp_clear_error();
+  if (!ef) return gcompSuccess;
+  free(ef->g);
+  free(ef->G);
+  free(ef->e);
+  free(ef);
+  return gcompSuccess;
+}
