@@ -242,6 +242,38 @@ typedef struct {
 GCOMP_API gcompResult_t gcompPayloadGetInfo(const void *src, size_t srcSize,
                                             gcompPayloadInfo_t *info);
 
+/* ---------------------------------------------------------- device path
+ * CUDA builds only (otherwise gcompNotAvailable). Pointers are device
+ * pointers; every call only enqueues work on `stream` (a cudaStream_t) and
+ * returns: no host synchronization, no allocation inside (scratch comes
+ * from the caller's workspace, sized by the two-call pattern: pass
+ * workspace = NULL to learn workspaceSize). Problems a kernel finds (NaN in
+ * the input, a corrupt payload) are written to a status word inside the
+ * workspace; gcompDeviceGetStatus reads it when the caller chooses to wait.
+ * The payload bytes are those of gcompEncode for the same input, codec and
+ * seed, and either side decodes the other's payloads. */
+
+/* Encodes src[0..d) into dst; the payload's length lands in *dstSize, a
+ * device pointer, so a collective can exchange sizes without the host. */
+GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const float *src, uint64_t d,
+                                          uint64_t seed, void *dst, size_t dstCapacity,
+                                          uint64_t *dstSize, void *workspace,
+                                          size_t *workspaceSize, gcompStream_t stream);
+
+/* dst[0..d) = decoded + beta * dst (dst only written when beta == 0). The
+ * payload must be of `codec` and dimension d; srcSize is its length in bytes
+ * (a device pointer, as gcompEncodeDevice leaves it) . */
+GCOMP_API gcompResult_t gcompDecodeDevice(gcompCodec_t codec, const void *src,
+                                          const uint64_t *srcSize, size_t srcCapacity,
+                                          float *dst, uint64_t d, float beta, void *workspace,
+                                          size_t *workspaceSize, gcompStream_t stream);
+
+/* Waits for `stream`, then reports (and clears) the status kernels left in
+ * this workspace: gcompSuccess, gcompNonFiniteInput, gcompCorruptPayload,
+ * ... */
+GCOMP_API gcompResult_t gcompDeviceGetStatus(void *workspace, gcompStream_t stream,
+                                             gcompResult_t *status);
+
 /* ---------------------------------------------------------- collectives
  * NCCL-shaped calls over an engine communicator that gcomp wraps without
  * owning it: gcomp_mpi.h (host buffers, MPI_Comm) or, later, gcomp_nccl.h
