@@ -10,8 +10,6 @@
 #pragma weak gcomp_method_randk
 #pragma weak gcomp_method_sign
 #pragma weak gcomp_method_terngrad
-#pragma weak gcomp_method_fp16
-#pragma weak gcomp_method_bf16
 
 static const gcomp_method *const table[gcompNumMethods] = {
     [gcompIdentity] = &gcomp_method_identity,
