@@ -3,13 +3,10 @@
 
 /* While the baseline codecs are being written, their descriptors are weak:
  * an id whose file is not in the build resolves to NULL (unsupported). */
-#pragma weak gcomp_method_qsgd
-#pragma weak gcomp_method_natural_dithering
 #pragma weak gcomp_method_natural
 #pragma weak gcomp_method_topk
 #pragma weak gcomp_method_randk
 #pragma weak gcomp_method_sign
-#pragma weak gcomp_method_terngrad
 
 static const gcomp_method *const table[gcompNumMethods] = {
     [gcompIdentity] = &gcomp_method_identity,
