@@ -83,13 +83,12 @@ static int terngrad_header_ok(double param, uint64_t iparam, uint64_t n) {
   return gcomp_d2u(param) == 0 && iparam == 0;
 }
 
-/* The variance is m |x|_1 - |x|^2 <= (sqrt(d) - 1) |x|^2 (m <= |x|, |x|_1
- * <= sqrt(d) |x|), the bound gcomp.h documents. Both cannot be tight at
- * once: the supremum over x is (sqrt(d) - 1) / 2, at x = (1, t, ..., t)
- * with t = 1 / (sqrt(d) + 1). */
+/* The variance is m |x|_1 - |x|^2 with m = |x|_inf, and |x|_1 |x|_inf <=
+ * (1 + sqrt(d)) / 2 |x|^2, so omega = (sqrt(d) - 1) / 2: the supremum over
+ * x, reached at x = (1, t, ..., t) with t = 1 / (sqrt(d) + 1). */
 static double terngrad_theory(const struct gcompCodec *c, uint64_t d) {
   (void)c;
-  return sqrt((double)d) - 1.0;
+  return (sqrt((double)d) - 1.0) / 2.0;
 }
 
 const gcomp_method gcomp_method_terngrad = {

@@ -189,7 +189,7 @@ GCOMP_API gcompResult_t gcompCodecGetClass(gcompCodec_t codec,
 
 /* Theoretical variance omega of an unbiased codec for vectors of dimension
  * d (QSGD's, Rand-k's and TernGrad's depend on d); gcompInvalidArgument for
- * other classes. TernGrad's is the worst case over x, sqrt(d) - 1. */
+ * other classes. TernGrad's is the supremum over x, (sqrt(d) - 1) / 2. */
 GCOMP_API gcompResult_t gcompCodecGetOmega(gcompCodec_t codec, uint64_t d,
                                            double *omega);
 
@@ -253,6 +253,9 @@ GCOMP_API gcompResult_t gcompPayloadGetInfo(const void *src, size_t srcSize,
  * The payload bytes are those of gcompEncode for the same input, codec and
  * seed, and either side decodes the other's payloads. */
 
+/* Same type as cudaStream_t; host communicators take NULL. */
+typedef struct CUstream_st *gcompStream_t;
+
 /* Encodes src[0..d) into dst; the payload's length lands in *dstSize, a
  * device pointer, so a collective can exchange sizes without the host. */
 GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const float *src, uint64_t d,
@@ -284,8 +287,6 @@ GCOMP_API gcompResult_t gcompDeviceGetStatus(void *workspace, gcompStream_t stre
  * gcompRemoteError) instead of hanging. */
 
 typedef struct gcompComm *gcompComm_t;
-/* Same type as cudaStream_t; host communicators take NULL. */
-typedef struct CUstream_st *gcompStream_t;
 
 typedef enum { gcompSum = 0, gcompMean = 1 } gcompRedOp_t;
 

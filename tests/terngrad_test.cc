@@ -1,6 +1,6 @@
 // TernGrad: max|x| sign(x_i) Bernoulli(|x_i| / max|x|). Exact round trips
 // of every packing, unbiasedness and variance against their exact values
-// and the documented omega = sqrt(d) - 1, the structured code's length
+// and the documented omega = (sqrt(d) - 1) / 2, the structured code's length
 // bound, and hostile payloads.
 #include <gtest/gtest.h>
 
@@ -110,8 +110,8 @@ TEST(TernGrad, MeanMatchesInputWithinCltTolerance) {
 }
 
 // E|C(x) - x|^2 = sum m^2 q_i (1 - q_i) = m |x|_1 - |x|^2: the sample mean
-// within 5 standard errors of it, and it within (sqrt(d) - 1) |x|^2. The
-// last input is the supremum over x, (sqrt(d) - 1) / 2: x = (1, t, ..., t),
+// within 5 standard errors of it, and it within omega |x|^2 = (sqrt(d) - 1)
+// / 2 |x|^2. The last input reaches that supremum: x = (1, t, ..., t),
 // t = 1 / (sqrt(d) + 1).
 TEST(TernGrad, VarianceMatchesItsExactValueAndStaysWithinOmega) {
   const int T = 3000;
@@ -119,7 +119,7 @@ TEST(TernGrad, VarianceMatchesItsExactValueAndStaysWithinOmega) {
   Codec codec("terngrad", {{"packing", "fixed"}});
   double omega = 0;
   ASSERT_EQ(gcompCodecGetOmega(codec.h, d, &omega), gcompSuccess);
-  EXPECT_DOUBLE_EQ(omega, std::sqrt(200.0) - 1);
+  EXPECT_DOUBLE_EQ(omega, (std::sqrt(200.0) - 1) / 2);
   std::vector<std::vector<float>> inputs;
   for (const auto &fam : gtv::families()) inputs.push_back(gtv::family(fam, d, 11));
   std::vector<float> worst(d, (float)(1 / (std::sqrt((double)d) + 1)));
@@ -139,7 +139,7 @@ TEST(TernGrad, VarianceMatchesItsExactValueAndStaysWithinOmega) {
     }
     double mean = s1 / T, sd = std::sqrt(std::max(0.0, s2 / T - mean * mean));
     double norm2 = gtv::sumsq(x);
-    EXPECT_LE(exact, omega * norm2) << "input " << k;
+    EXPECT_LE(exact, omega * norm2 * (1 + 1e-6)) << "input " << k;  // the last one is the supremum
     EXPECT_NEAR(mean, exact, 5 * sd / std::sqrt((double)T) + 1e-9 * norm2) << "input " << k;
     if (k + 1 == inputs.size()) {
       EXPECT_NEAR(exact / norm2, (std::sqrt(200.0) - 1) / 2, 1e-5);
