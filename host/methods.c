@@ -1,13 +1,6 @@
 /* The method table: one entry per wire codec id this build implements. */
 #include "codec.h"
 
-/* While the baseline codecs are being written, their descriptors are weak:
- * an id whose file is not in the build resolves to NULL (unsupported). */
-#pragma weak gcomp_method_natural
-#pragma weak gcomp_method_topk
-#pragma weak gcomp_method_randk
-#pragma weak gcomp_method_sign
-
 static const gcomp_method *const table[gcompNumMethods] = {
     [gcompIdentity] = &gcomp_method_identity,
     [gcompSparseDithering] = &gcomp_method_sd,

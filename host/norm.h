@@ -13,6 +13,10 @@ extern "C" {
  * squares of floats stay far below DBL_MAX). */
 gcompResult_t gcomp_sumsq(const float *x, uint64_t n, double *sumsq);
 
+/* Sum of |x_i| in the same order (the L1 norm of scaled sign), with the
+ * same finiteness report: n float magnitudes sum far below DBL_MAX. */
+gcompResult_t gcomp_sumabs(const float *x, uint64_t n, double *sumabs);
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,6 +32,22 @@ const std::vector<Golden> &goldens() {
       {"sd_unbiased_structured", "sd-unbiased", {{"packing", "structured"}}},
       {"sd_unbiased_entropy", "sd-unbiased", {{"packing", "entropy"}, {"omega", "1"}}},
       {"spherical", "spherical", {{"alpha", "0.5"}, {"block", "6"}}},
+      {"fp16", "fp16", {}},
+      {"fp16_direct", "fp16", {{"packing", "direct"}}},
+      {"bf16", "bf16", {}},
+      {"bf16_direct", "bf16", {{"packing", "direct"}}},
+      {"topk", "topk", {{"packing", "structured"}}},
+      {"topk_bitmap", "topk", {{"k", "350"}, {"packing", "structured"}}},
+      {"randk", "randk", {{"k", "70"}}},
+      {"sign", "sign", {}},
+      {"natural_fixed", "natural", {{"packing", "fixed"}}},
+      {"natural_entropy", "natural", {{"packing", "entropy"}}},
+      {"qsgd_structured", "qsgd", {{"packing", "structured"}}},
+      {"qsgd_fixed", "qsgd", {{"packing", "fixed"}, {"levels", "64"}}},
+      {"natural_dithering_structured", "natural-dithering", {{"packing", "structured"}}},
+      {"natural_dithering_entropy", "natural-dithering", {{"packing", "entropy"}, {"levels", "8"}}},
+      {"terngrad_structured", "terngrad", {{"packing", "structured"}}},
+      {"terngrad_fixed_rotate", "terngrad", {{"packing", "fixed"}, {"rotate", "1"}}},
   };
   return g;
 }

@@ -1,5 +1,6 @@
-/* The canonical order for the sum of squares behind every L2 norm, so the
- * CPU reference and the GPU reduction produce the same double bit for bit.
+/* The canonical order for the sum of squares behind every L2 norm (and for
+ * the sum of magnitudes behind the L1 norm), so the CPU reference and the
+ * GPU reduction produce the same double bit for bit.
  *
  * Squares are formed in double (exact: a float's square has 48 significant
  * bits). Level 0 cuts the vector into chunks of GCOMP_NORM_CHUNK values; in a
@@ -36,6 +37,20 @@ GCOMP_HD_INLINE double gcomp_chunk_sumsq(const float *x, uint32_t len) {
     for (uint32_t l = 0; l < m; l++) {
       double v = (double)x[base + l];
       lane[l] += v * v;
+    }
+  }
+  return gcomp_tree_reduce(lane, GCOMP_NORM_LANES);
+}
+
+/* The same order for the L1 norm (scaled sign): |x| in double is exact. */
+GCOMP_HD_INLINE double gcomp_chunk_sumabs(const float *x, uint32_t len) {
+  double lane[GCOMP_NORM_LANES];
+  for (uint32_t l = 0; l < GCOMP_NORM_LANES; l++) lane[l] = 0.0;
+  for (uint32_t base = 0; base < len; base += GCOMP_NORM_LANES) {
+    uint32_t m = len - base < GCOMP_NORM_LANES ? len - base : GCOMP_NORM_LANES;
+    for (uint32_t l = 0; l < m; l++) {
+      double v = (double)x[base + l];
+      lane[l] += v < 0.0 ? -v : v;
     }
   }
   return gcomp_tree_reduce(lane, GCOMP_NORM_LANES);

@@ -18,6 +18,7 @@ typedef struct {
 #define GCOMP_STREAM_ROTATION ((uint64_t)1 << 48)
 #define GCOMP_STREAM_ROUNDING ((uint64_t)2 << 48)
 #define GCOMP_STREAM_SPHERICAL ((uint64_t)3 << 48)
+#define GCOMP_STREAM_SELECTION ((uint64_t)4 << 48)
 
 #define GCOMP_PHILOX_M0 0xD2511F53u
 #define GCOMP_PHILOX_M1 0xCD9E8D57u
