@@ -4,6 +4,7 @@
  * built around the rest as the body and sealed with its checksum, so every
  * input reaches that method's body decoder. */
 #include "gcomp.h"
+#include "codec.h"
 #include "wire.h"
 
 #include <math.h>
@@ -33,21 +34,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   return 0;
 }
 #else
+/* The first valid (param, iparam, packing) found from the fuzzer's choice,
+ * using the method's own header check, so every input reaches its body. */
+static int pick_fields(const gcomp_method *m, const uint8_t *sel, gcomp_header *h, uint64_t n) {
+  static const double params[] = {0.1, 0.5, 0.01, 0.9, 0.25, 3.0, 0.0};
+  static const uint64_t iparams[] = {0, 1, 2, 4, 6, 8, 16, 64};
+  for (int tries = 0; tries < 7 * 8 * 4; tries++) {
+    int t = tries + sel[0];
+    h->param = params[t % 7];
+    h->iparam = iparams[(t / 7) % 8];
+    if (h->iparam > n) h->iparam = n;
+    h->packing = (gcompPacking_t)(1 + (t / 56 + sel[1]) % 4);
+    if ((m->packings & GCOMP_PACKING_BIT(h->packing)) && m->header_ok(h->param, h->iparam, n))
+      return 1;
+  }
+  return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 4) return 0;
-  static const double params[] = {0.1, 0.5, 0.01, 0.9, 0.25, 3.0};
   gcomp_header h;
+  const gcomp_method *m = gcomp_method_of(FUZZ_METHOD);
   h.method = FUZZ_METHOD;
   h.d = 1 + ((uint64_t)data[0] | (uint64_t)data[1] << 8) % MAX_D;
-  h.packing = (gcompPacking_t)(1 + data[2] % 4);
-  if (h.method == gcompIdentity) h.packing = gcompPackDirect;
-  if (h.method == gcompSpherical && h.packing != gcompPackDirect)
-    h.packing = gcompPackStructured;
   h.rotate = (data[2] >> 4) & 1;
-  h.param = h.method == gcompIdentity ? 0.0 : params[data[3] % 6];
-  if (h.method != gcompSparseDitheringUnbiased && h.param >= 1) h.param = 0.3;
-  h.iparam = h.method == gcompSpherical ? 1 + (data[3] >> 3) % 16 : 0;
   h.seed = data[3];
+  if (!m || !pick_fields(m, data + 2, &h, gcomp_coded_length(h.rotate, h.d))) return 0;
   data += 4;
   size -= 4;
   h.body_bits = 8 * (uint64_t)size;
