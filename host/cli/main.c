@@ -13,9 +13,12 @@ static const char usage[] =
     "  gcomp bench-bits [--csv] [--dim N] [--seeds N] [--quick]\n"
     "  gcomp --version | --help\n"
     "IN/OUT of encode and OUT of decode are raw little-endian float32.\n"
-    "codecs: identity; sd (nu); sd-unbiased (omega); spherical (alpha, block,\n"
-    "max_trials); every codec takes rotate=0|1 and packing=auto|fixed|entropy|\n"
-    "structured|direct. Without arguments gcomp runs bench-bits.\n";
+    "codecs (-p parameters): identity; sd (nu); sd-unbiased (omega); spherical\n"
+    "(alpha, block, max_trials); qsgd (levels); natural-dithering (levels);\n"
+    "natural; topk (k); randk (k); sign; terngrad; fp16; bf16. Every codec\n"
+    "takes rotate=0|1 and packing=auto|fixed|entropy|structured|direct (each\n"
+    "codec has its own subset; auto picks the shortest).\n"
+    "Without arguments gcomp runs bench-bits.\n";
 
 int main(int argc, char **argv) {
   if (argc < 2) return gcomp_cmd_bench_bits(0, NULL);
