@@ -10,7 +10,7 @@ static const char usage[] =
     "  gcomp encode -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT\n"
     "  gcomp decode IN OUT\n"
     "  gcomp info FILE\n"
-    "  gcomp bench-bits [--csv] [--dim N] [--seeds N] [--quick]\n"
+    "  gcomp bench-bits [--csv] [--dim N] [--seeds N] [--quick] [--data FILE]\n"
     "  gcomp --version | --help\n"
     "IN/OUT of encode and OUT of decode are raw little-endian float32.\n"
     "codecs (-p parameters): identity; sd (nu); sd-unbiased (omega); spherical\n"
