@@ -282,30 +282,32 @@ static void print_csv(const row_t *rows, int n) {
 #define NCOLS 13
 
 static void print_table(const row_t *rows, int n, int seeds) {
+  /* wide enough for any row_t text field (codec names are up to 64) */
+  enum { CELL = 72 };
   static const char *const head[NCOLS] = {
       "family", "d", "codec", "packing", "bits/coord", "+header", "measure",
       "mean", "max", "class", "avg LB", "unc LB", "gap"};
   static const int left[NCOLS] = {1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-  char(*cell)[NCOLS][40] = malloc((size_t)n * sizeof *cell);
+  char(*cell)[NCOLS][CELL] = malloc((size_t)n * sizeof *cell);
   if (!cell) return;
   int width[NCOLS];
   for (int c = 0; c < NCOLS; c++) width[c] = (int)strlen(head[c]);
   for (int i = 0; i < n; i++) {
     const row_t *r = &rows[i];
     int exact = !strcmp(r->measure, "exact");
-    snprintf(cell[i][0], 40, "%s", r->family);
-    snprintf(cell[i][1], 40, "%" PRIu64, r->d);
-    snprintf(cell[i][2], 40, "%s", r->codec);
-    snprintf(cell[i][3], 40, "%s", r->packing);
-    snprintf(cell[i][4], 40, "%.4f", r->bits);
-    snprintf(cell[i][5], 40, "%.4f", r->bits_hdr);
-    snprintf(cell[i][6], 40, "%s", r->measure);
-    snprintf(cell[i][7], 40, "%.4g", r->mean);
-    snprintf(cell[i][8], 40, "%.4g", r->max);
-    snprintf(cell[i][9], 40, exact ? "-" : "%.4g", r->class_bound);
-    snprintf(cell[i][10], 40, r->has_bounds ? "%.4f" : "-", r->lb_avg);
-    snprintf(cell[i][11], 40, r->has_bounds ? "%.4f" : "-", r->lb_unc);
-    snprintf(cell[i][12], 40, r->has_bounds ? "%+.4f" : "-", r->gap);
+    snprintf(cell[i][0], CELL, "%s", r->family);
+    snprintf(cell[i][1], CELL, "%" PRIu64, r->d);
+    snprintf(cell[i][2], CELL, "%s", r->codec);
+    snprintf(cell[i][3], CELL, "%s", r->packing);
+    snprintf(cell[i][4], CELL, "%.4f", r->bits);
+    snprintf(cell[i][5], CELL, "%.4f", r->bits_hdr);
+    snprintf(cell[i][6], CELL, "%s", r->measure);
+    snprintf(cell[i][7], CELL, "%.4g", r->mean);
+    snprintf(cell[i][8], CELL, "%.4g", r->max);
+    snprintf(cell[i][9], CELL, exact ? "-" : "%.4g", r->class_bound);
+    snprintf(cell[i][10], CELL, r->has_bounds ? "%.4f" : "-", r->lb_avg);
+    snprintf(cell[i][11], CELL, r->has_bounds ? "%.4f" : "-", r->lb_unc);
+    snprintf(cell[i][12], CELL, r->has_bounds ? "%+.4f" : "-", r->gap);
     for (int c = 0; c < NCOLS; c++)
       if ((int)strlen(cell[i][c]) > width[c]) width[c] = (int)strlen(cell[i][c]);
   }
