@@ -47,6 +47,18 @@ static const char *const default_codecs[] = {
     "sd-unbiased:packing=entropy",
     "sd:packing=fixed,rotate=1",
     "spherical:alpha=0.5",
+    "qsgd:levels=8,packing=fixed",
+    "qsgd:levels=8,packing=structured",
+    "qsgd:levels=8",
+    "natural-dithering:levels=4,packing=fixed",
+    "natural:packing=fixed",
+    "natural",
+    "topk:k=167773",
+    "randk:k=167773",
+    "sign",
+    "terngrad:packing=fixed",
+    "fp16",
+    "bf16",
 };
 
 /* "NAME:K=V,K=V" -> codec; returns 0 on success. */
