@@ -57,6 +57,10 @@ static gcompResult_t scatter_chunks(gcomp_coll *c, const float *x, float *own) {
   err = c->comm->eng->alltoallv(c->comm->ctx, c->mine.buf, c->send_sizes, c->send_displs,
                                 c->all.buf, c->xfer, c->displs);
   if (err) return gcomp_engine_fail(c->comm, err, "chunk exchange");
+  for (int j = 0; j < P; j++) {
+    c->comm->encoded += mine[j];
+    if (j != c->me) c->comm->received += c->sizes[j];
+  }
   return gcompSuccess;
 }
 

@@ -90,6 +90,9 @@ gcompResult_t gcomp_coll_allgather(gcomp_coll *c, uint64_t my_size, gcompResult_
   err = c->comm->eng->allgatherv(c->comm->ctx, c->mine.buf, gcomp_coll_padded((size_t)my_size),
                                  c->all.buf, c->xfer, c->displs);
   if (err) return gcomp_engine_fail(c->comm, err, "payload exchange");
+  c->comm->encoded += my_size;
+  for (int j = 0; j < c->P; j++)
+    if (j != c->me) c->comm->received += c->sizes[j];
   return gcompSuccess;
 }
 

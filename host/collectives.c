@@ -144,6 +144,8 @@ GCOMP_API gcompResult_t gcompBroadcast(const float *sendbuff, float *recvbuff, u
       local = gcomp_agree_status(comm, gcomp_scratch_reserve(buf, xfer));
       if (local == gcompSuccess) {
         err = comm->eng->bcast(comm->ctx, buf->buf, xfer, root);
+        if (is_root) comm->encoded += size;
+        else comm->received += size;
         local = err ? gcomp_engine_fail(comm, err, "payload broadcast")
                     : gcomp_coll_decode(buf->buf, (size_t)size, recvbuff, count, 0.0f);
         if (local != gcompSystemError) local = gcomp_agree_status(comm, local);

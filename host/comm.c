@@ -36,6 +36,15 @@ GCOMP_API gcompResult_t gcompCommDestroy(gcompComm_t comm) {
   return gcompSuccess;
 }
 
+GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats) {
+  gcomp_clear_error();
+  if (!comm || !stats) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  stats->bytesEncoded = comm->encoded;
+  stats->bytesReceived = comm->received;
+  stats->collectives = comm->calls;
+  return gcompSuccess;
+}
+
 GCOMP_API gcompResult_t gcompCommRank(gcompComm_t comm, int *rank) {
   gcomp_clear_error();
   if (!comm || !rank) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");

@@ -35,6 +35,7 @@ struct gcompComm {
   uint64_t seed;
   gcompAlgo_t algo;
   uint64_t calls; /* collectives so far: the same on every rank */
+  uint64_t encoded, received; /* payload bytes, for gcompCommGetStats */
 };
 
 gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_engine *eng, void *ctx,

@@ -308,6 +308,18 @@ typedef struct {
 #define GCOMP_COMM_CONFIG_INITIALIZER \
   { sizeof(gcompCommConfig_t), 0, gcompAlgoAuto }
 
+/* Running totals of this rank's part in gcomp collectives: bytes of the
+ * payloads it encoded (headers included: what a worker communicates, the
+ * paper's measure), bytes of other ranks' payloads it received, and the
+ * number of collectives. */
+typedef struct {
+  uint64_t bytesEncoded;
+  uint64_t bytesReceived;
+  uint64_t collectives;
+} gcompCommStats_t;
+
+GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats);
+
 /* Frees gcomp's state, never the engine communicator. */
 GCOMP_API gcompResult_t gcompCommDestroy(gcompComm_t comm);
 GCOMP_API gcompResult_t gcompCommRank(gcompComm_t comm, int *rank);

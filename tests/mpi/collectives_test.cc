@@ -80,6 +80,29 @@ TEST(MpiAllReduce, AllGatherResultIsExactlyTheSumOfDecodedPayloads) {
   }
 }
 
+// The stats count this rank's own payload once (what a worker
+// communicates) and the others' payloads as received.
+TEST(MpiAllReduce, StatsCountEncodedAndReceivedPayloadBytes) {
+  int me = rank_of(), P = size_of();
+  Comm comm(gcompAlgoAllGather, 3);
+  Codec codec("sd");
+  auto x = input(me, 2000);
+  std::vector<float> y(x.size());
+  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), x.size(), codec.h, gcompSum, comm.h, nullptr),
+            gcompSuccess);
+  gcompCommStats_t st{};
+  EXPECT_EQ(gcompCommGetStats(comm.h, &st), gcompSuccess);
+  uint64_t mine = 0, others = 0;
+  for (int j = 0; j < P; j++) {
+    uint64_t s = gth::encode(codec, input(j, 2000), gcomp_payload_seed(3, 0, j, GCOMP_PHASE_SEND, 0)).size();
+    if (j == me) mine = s;
+    else others += s;
+  }
+  EXPECT_EQ(st.bytesEncoded, mine);
+  EXPECT_EQ(st.bytesReceived, others);
+  EXPECT_EQ(st.collectives, 1u);
+}
+
 TEST(MpiAllReduce, MeanIsTheSumTimesOneOverP) {
   int me = rank_of(), P = size_of();
   Comm a(gcompAlgoAllGather, 5), b(gcompAlgoAllGather, 5);
