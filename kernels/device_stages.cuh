@@ -1,0 +1,108 @@
+/* The stages of the device pipeline, one file each, as device_api.cu strings
+ * them together. Every function only enqueues kernels on `s`, checks each
+ * launch, and returns gcompSuccess or gcompSystemError; what the kernels
+ * find in the data goes to call->status (device_common.cuh). */
+#ifndef GCOMP_KERNELS_DEVICE_STAGES_CUH
+#define GCOMP_KERNELS_DEVICE_STAGES_CUH
+
+#include "device_common.cuh"
+
+/* ------------------------------------------------ device_norm.cu */
+
+/* call->sumsq = sum of squares of x[0..len) in the order of shared/norm.h.
+ * a holds ceil(len / 4096) doubles, b a 256th of that (rounded up). */
+gcompResult_t gcomp_dev_sumsq(const float *x, uint64_t len, double *a, double *b,
+                              gcomp_dev_call *call, cudaStream_t s);
+
+/* encode.c's check_rotatable on call->sumsq: NaN/Inf, or |x| > 2^100. */
+gcompResult_t gcomp_dev_check_rotatable(gcomp_dev_call *call, cudaStream_t s);
+
+/* call->gamma from call->sumsq (gcomp_sd_scale_init), call->K = K. */
+gcompResult_t gcomp_dev_sd_scale(double param, uint64_t n, uint32_t K,
+                                 gcomp_dev_call *call, cudaStream_t s);
+
+/* ---------------------------------------------- device_rotate.cu */
+
+/* y[0..n) = H D x / sqrt(n), x[0..d) zero-padded: host/rotate.c's order. */
+gcompResult_t gcomp_dev_rotate_forward(const float *x, uint64_t d, uint64_t n,
+                                       uint64_t seed, float *y, gcomp_dev_call *call,
+                                       cudaStream_t s);
+
+/* Inverse of y[0..n) in place (seed from call->seed), then for i < d:
+ * dst[i] = v, or v + beta * dst[i] when beta != 0. */
+gcompResult_t gcomp_dev_rotate_inverse(float *y, uint64_t n, float *dst, uint64_t d,
+                                       float beta, gcomp_dev_call *call, cudaStream_t s);
+
+/* ----------------------------------------------- device_fixed.cu */
+
+/* Per-chunk scratch of the fixed section (C = ceil(n / 4096) chunks). */
+struct gcomp_dev_fixed {
+  uint64_t n, chunks;
+  uint32_t *width, *escapes; /* per chunk: w and e (encode) */
+  uint64_t *sizes, *offsets; /* chunk bytes and their exclusive scan */
+  void *scan_temp;           /* CUB DeviceScan storage */
+  size_t scan_bytes;
+};
+
+gcompResult_t gcomp_dev_fixed_scan_bytes(uint64_t chunks, size_t *bytes);
+
+/* Sparse Dithering body with fixed packing, x[0..n) already rotated, gamma
+ * in call; writes the header too once the size is known (and nothing at
+ * all if the payload would pass dst + cap). */
+gcompResult_t gcomp_dev_sd_encode_fixed(const float *x, uint64_t seed, int rnd,
+                                        const gcomp_dev_fixed *f, uint8_t *dst,
+                                        size_t cap, const gcomp_dev_header *h,
+                                        gcomp_dev_call *call, cudaStream_t s);
+
+/* Decodes a verified fixed-packed body into out[0..n): straight into the
+ * caller's dst (`to_dst`, with beta) or into a buffer for the inverse
+ * rotation. */
+gcompResult_t gcomp_dev_sd_decode_fixed(const uint8_t *src, const gcomp_dev_fixed *f,
+                                        float *out, int to_dst, float beta,
+                                        gcomp_dev_call *call, cudaStream_t s);
+
+/* --------------------------------------------- device_payload.cu */
+
+/* Identity body: the n floats (NaN/Inf refused when check_finite), then the
+ * header. */
+gcompResult_t gcomp_dev_identity_encode(const float *x, uint64_t n, int check_finite,
+                                        uint8_t *dst, size_t cap,
+                                        const gcomp_dev_header *h,
+                                        gcomp_dev_call *call, cudaStream_t s);
+
+gcompResult_t gcomp_dev_identity_decode(const uint8_t *src, uint64_t n, float *out,
+                                        int to_dst, float beta, gcomp_dev_call *call,
+                                        cudaStream_t s);
+
+/* call->checksum over p[0 .. call->total), at most max_bytes. */
+gcompResult_t gcomp_dev_checksum(const uint8_t *p, size_t max_bytes,
+                                 gcomp_dev_call *call, cudaStream_t s);
+
+/* Encode's last step: the checksum into the header, *dst_size (0 after a
+ * failure), and the call's status into the head. */
+gcompResult_t gcomp_dev_finish_encode(uint8_t *dst, uint64_t *dst_size,
+                                      gcomp_dev_head *head, gcomp_dev_call *call,
+                                      cudaStream_t s);
+gcompResult_t gcomp_dev_finish_decode(gcomp_dev_head *head, gcomp_dev_call *call,
+                                      cudaStream_t s);
+
+/* What the decoder was told to expect, and what the host knows of codecs. */
+struct gcomp_dev_expect {
+  uint32_t known_methods; /* bit id: gcomp_method_of(id) != NULL */
+  uint32_t packings;      /* GCOMP_PACKING_BIT set of the codec's method */
+  int method, packing, rotate;
+  uint64_t d, n, chunks;
+};
+
+/* wire.c's framing checks, in its order, up to the checksum: they make
+ * call->total safe to read. */
+gcompResult_t gcomp_dev_read_header(const uint8_t *src, const uint64_t *src_size,
+                                    size_t src_cap, const gcomp_dev_expect *e,
+                                    gcomp_dev_call *call, cudaStream_t s);
+
+/* The checksum, the payload against the codec, then the body's framing
+ * (sd: gamma, K and the chunk table; identity: its length). */
+gcompResult_t gcomp_dev_verify(const uint8_t *src, const gcomp_dev_expect *e,
+                               gcomp_dev_call *call, cudaStream_t s);
+
+#endif

@@ -1,0 +1,403 @@
+// The device path against the CPU reference: the GPU must write gcompEncode's
+// bytes exactly, decode either side's payloads to gcompDecode's floats bit for
+// bit (also when accumulating), and report bad inputs through the status word
+// with the codes the CPU returns. Skipped, loudly, without a CUDA device.
+#include <gtest/gtest.h>
+
+#include <cuda_runtime_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../codec_helpers.h"
+#include "../vectors.h"
+#include "gcomp.h"
+
+namespace {
+
+using gth::Codec;
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+bool have_cuda_device() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return n > 0;
+}
+
+#define REQUIRE_DEVICE() \
+  if (!have_cuda_device()) GTEST_SKIP() << "no CUDA device: the GPU path is not tested here"
+
+// Device memory freed on every exit path.
+struct DevBuf {
+  void *p = nullptr;
+  explicit DevBuf(size_t bytes) { EXPECT_EQ(cudaMalloc(&p, bytes ? bytes : 1), cudaSuccess); }
+  DevBuf(const DevBuf &) = delete;
+  DevBuf &operator=(const DevBuf &) = delete;
+  ~DevBuf() { cudaFree(p); }
+  template <typename T>
+  T *as() const {
+    return static_cast<T *>(p);
+  }
+};
+
+template <typename T>
+void to_device(const DevBuf &b, const std::vector<T> &v) {
+  ASSERT_EQ(cudaMemcpy(b.p, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
+}
+
+template <typename T>
+std::vector<T> from_device(const DevBuf &b, size_t count) {
+  std::vector<T> v(count);
+  EXPECT_EQ(cudaMemcpy(v.data(), b.p, count * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
+  return v;
+}
+
+const uint8_t kGuard = 0xA5;
+
+struct EncodeResult {
+  gcompResult_t status = gcompInternalError;
+  std::vector<uint8_t> payload;  // dstSize bytes
+  std::vector<uint8_t> whole;    // the whole dst buffer, guard bytes included
+};
+
+// One gcompEncodeDevice with a fresh workspace; `capacity` as given to the
+// call, the buffer 256 guard bytes longer.
+EncodeResult gpu_encode(const Codec &c, const std::vector<float> &x, uint64_t seed,
+                        size_t capacity = 0) {
+  EncodeResult r;
+  if (capacity == 0) {
+    EXPECT_EQ(gcompEncodeBound(c.h, x.size(), &capacity), gcompSuccess);
+  }
+  size_t ws_size = 0;
+  EXPECT_EQ(gcompEncodeDevice(c.h, nullptr, x.size(), seed, nullptr, 0, nullptr, nullptr,
+                              &ws_size, nullptr),
+            gcompSuccess)
+      << gcompGetLastErrorDetail();
+  DevBuf ws(ws_size), src(x.size() * sizeof(float)), dst(capacity + 256), size(8);
+  to_device(src, x);
+  EXPECT_EQ(cudaMemset(dst.p, kGuard, capacity + 256), cudaSuccess);
+  cudaStream_t s;
+  EXPECT_EQ(cudaStreamCreate(&s), cudaSuccess);
+  gcompResult_t call = gcompEncodeDevice(c.h, src.as<float>(), x.size(), seed, dst.p, capacity,
+                                         size.as<uint64_t>(), ws.p, &ws_size, s);
+  EXPECT_EQ(call, gcompSuccess) << gcompGetLastErrorDetail();
+  EXPECT_EQ(gcompDeviceGetStatus(ws.p, s, &r.status), gcompSuccess);
+  cudaStreamDestroy(s);
+  uint64_t n = from_device<uint64_t>(size, 1)[0];
+  r.whole = from_device<uint8_t>(dst, capacity + 256);
+  EXPECT_LE(n, capacity);
+  if (n <= capacity) r.payload.assign(r.whole.begin(), r.whole.begin() + (ptrdiff_t)n);
+  return r;
+}
+
+struct DecodeResult {
+  gcompResult_t status = gcompInternalError;
+  std::vector<float> y;  // d values
+  bool guard_intact = false;
+};
+
+// gcompDecodeDevice into dst = init (d values, then 64 guard floats).
+DecodeResult gpu_decode(const Codec &c, const std::vector<uint8_t> &payload, uint64_t d,
+                        float beta, const std::vector<float> &init, uint64_t src_size = UINT64_MAX) {
+  DecodeResult r;
+  if (src_size == UINT64_MAX) src_size = payload.size();
+  size_t ws_size = 0;
+  EXPECT_EQ(gcompDecodeDevice(c.h, nullptr, nullptr, 0, nullptr, d, beta, nullptr, &ws_size,
+                              nullptr),
+            gcompSuccess)
+      << gcompGetLastErrorDetail();
+  std::vector<float> y0 = init;
+  y0.resize(d + 64, -7.5f);
+  DevBuf ws(ws_size), src(payload.size()), dst(y0.size() * sizeof(float)), size(8);
+  to_device(src, payload);
+  to_device(dst, y0);
+  to_device(size, std::vector<uint64_t>{src_size});
+  cudaStream_t s;
+  EXPECT_EQ(cudaStreamCreate(&s), cudaSuccess);
+  EXPECT_EQ(gcompDecodeDevice(c.h, src.p, size.as<uint64_t>(), payload.size(), dst.as<float>(), d,
+                              beta, ws.p, &ws_size, s),
+            gcompSuccess)
+      << gcompGetLastErrorDetail();
+  EXPECT_EQ(gcompDeviceGetStatus(ws.p, s, &r.status), gcompSuccess);
+  cudaStreamDestroy(s);
+  std::vector<float> all = from_device<float>(dst, y0.size());
+  r.guard_intact = std::memcmp(all.data() + d, y0.data() + d, 64 * sizeof(float)) == 0;
+  r.y.assign(all.begin(), all.begin() + (ptrdiff_t)d);
+  return r;
+}
+
+std::vector<float> cpu_decode(const std::vector<uint8_t> &p, uint64_t d, float beta,
+                              const std::vector<float> &init, gcompResult_t *r) {
+  std::vector<float> y = init;
+  *r = gcompDecode(p.data(), p.size(), y.data(), d, beta);
+  return y;
+}
+
+struct Spec {
+  const char *name;
+  Params params;
+};
+
+std::vector<Spec> specs() {
+  std::vector<Spec> out;
+  for (const char *rot : {"0", "1"}) {
+    out.push_back({"identity", {{"rotate", rot}}});
+    out.push_back({"sd", {{"nu", "0.1"}, {"packing", "fixed"}, {"rotate", rot}}});
+    out.push_back({"sd-unbiased", {{"omega", "0.25"}, {"packing", "fixed"}, {"rotate", rot}}});
+  }
+  return out;
+}
+
+std::string describe(const Spec &s, uint64_t d, const std::string &fam) {
+  std::string t = std::string(s.name);
+  for (auto &kv : s.params) t += " " + kv.first + "=" + kv.second;
+  return t + " d=" + std::to_string(d) + " " + fam;
+}
+
+// Everything the parity tests demand of one (codec, vector, seed).
+void check_parity(const Codec &c, const std::vector<float> &x, uint64_t seed,
+                  const std::string &what) {
+  SCOPED_TRACE(what);
+  const uint64_t d = x.size();
+  std::vector<uint8_t> cpu = gth::encode(c, x, seed);
+  ASSERT_FALSE(cpu.empty());
+  EncodeResult g = gpu_encode(c, x, seed);
+  ASSERT_EQ(g.status, gcompSuccess) << gcompGetErrorString(g.status);
+  ASSERT_EQ(g.payload.size(), cpu.size());
+  ASSERT_TRUE(g.payload == cpu) << "GPU payload differs from gcompEncode's bytes";
+  const std::vector<float> acc = gtv::family("gaussian", d, 99);
+  for (float beta : {0.0f, 0.5f}) {
+    SCOPED_TRACE("beta " + std::to_string(beta));
+    gcompResult_t rc;
+    std::vector<float> want = cpu_decode(cpu, d, beta, acc, &rc);
+    ASSERT_EQ(rc, gcompSuccess) << gcompGetLastErrorDetail();
+    DecodeResult gd = gpu_decode(c, cpu, d, beta, acc);
+    ASSERT_EQ(gd.status, gcompSuccess) << gcompGetErrorString(gd.status);
+    EXPECT_TRUE(gd.guard_intact) << "GPU decode wrote past dst[d)";
+    ASSERT_TRUE(gth::bitwise_equal(gd.y, want)) << "GPU decode of the CPU payload";
+    std::vector<float> back = cpu_decode(g.payload, d, beta, acc, &rc);
+    ASSERT_EQ(rc, gcompSuccess) << gcompGetLastErrorDetail();
+    ASSERT_TRUE(gth::bitwise_equal(back, want)) << "CPU decode of the GPU payload";
+  }
+}
+
+TEST(DeviceParity, PayloadsAndDecodesMatchTheCpuBitForBit) {
+  REQUIRE_DEVICE();
+  const uint64_t sizes[] = {1, 31, 32, 33, 4095, (1ull << 20) + 7};
+  for (const Spec &spec : specs()) {
+    Codec c(spec.name, spec.params);
+    for (uint64_t d : sizes) {
+      for (const auto &fam : gtv::families()) {
+        if (d > 100000 && fam != "gaussian" && fam != "sparse") continue;
+        auto x = gtv::family(fam, d, 17);
+        check_parity(c, x, 5, describe(spec, d, fam));
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// Also the sizes whose rotation splits its large spans differently: n =
+// 2^13, 2^14, 2^16 take one, two, and three-then-one stages per kernel.
+TEST(DeviceParity, ZeroVectorSeedsAndRotationSplits) {
+  REQUIRE_DEVICE();
+  for (const Spec &spec : specs()) {
+    Codec c(spec.name, spec.params);
+    for (uint64_t d : {1ull, 5000ull, 10000ull, 40000ull}) {
+      check_parity(c, std::vector<float>(d, 0.0f), 3, describe(spec, d, "zeros"));
+      check_parity(c, gtv::family("heavy", d, 4), 0xfedcba9876543210ull,
+                   describe(spec, d, "heavy, high seed"));
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+// 2^26 for one codec and one family: the multi-level norm reduction, grids
+// far beyond one wave, and 64-bit offsets in the chunk scan.
+TEST(DeviceParity, TwoToTheTwentySix) {
+  REQUIRE_DEVICE();
+  Codec c("sd", {{"nu", "0.1"}, {"packing", "fixed"}});
+  check_parity(c, gtv::family("gaussian", 1ull << 26, 8), 11, "sd fixed d=2^26 gaussian");
+}
+
+TEST(DeviceStatus, CorruptPayloadsGiveTheCpusCode) {
+  REQUIRE_DEVICE();
+  for (const char *rot : {"0", "1"}) {
+    Codec c("sd", {{"nu", "0.1"}, {"packing", "fixed"}, {"rotate", rot}});
+    for (uint64_t d : {33ull, 10000ull}) {
+      auto x = gtv::family("gaussian", d, 2);
+      std::vector<uint8_t> p = gth::encode(c, x, 7);
+      std::vector<size_t> where = {0, 4, 5, 6, 7, 8, 9, 16, 23, 24, 32, 40, 47, 48, 56, 63, 64,
+                                   66, 67, 68, 72, p.size() / 2, p.size() - 1};
+      std::vector<float> acc(d, 1.0f);
+      for (size_t pos : where) {
+        for (uint8_t flip : {uint8_t{0x01}, uint8_t{0x80}}) {
+          SCOPED_TRACE("rotate " + std::string(rot) + " d " + std::to_string(d) + " byte " +
+                       std::to_string(pos) + " ^ " + std::to_string(flip));
+          std::vector<uint8_t> bad = p;
+          bad[pos] ^= flip;
+          gcompResult_t want;
+          cpu_decode(bad, d, 0.0f, acc, &want);
+          ASSERT_NE(want, gcompSuccess);
+          DecodeResult g = gpu_decode(c, bad, d, 0.0f, acc);
+          EXPECT_EQ(g.status, want) << gcompGetErrorString(g.status) << " vs "
+                                    << gcompGetErrorString(want);
+          EXPECT_TRUE(g.guard_intact);
+        }
+      }
+      // Truncated, and a size the buffer cannot hold.
+      DecodeResult t = gpu_decode(c, p, d, 0.0f, acc, p.size() - 1);
+      EXPECT_EQ(t.status, gcompCorruptPayload);
+      t = gpu_decode(c, p, d, 0.0f, acc, p.size() + 1);
+      EXPECT_EQ(t.status, gcompCorruptPayload);
+    }
+  }
+}
+
+TEST(DeviceStatus, NonFiniteInputIsReported) {
+  REQUIRE_DEVICE();
+  for (const Spec &spec : specs()) {
+    Codec c(spec.name, spec.params);
+    for (float bad : {std::numeric_limits<float>::quiet_NaN(),
+                      std::numeric_limits<float>::infinity()}) {
+      auto x = gtv::family("gaussian", 9000, 1);
+      x[4321] = bad;
+      SCOPED_TRACE(describe(spec, x.size(), std::to_string(bad)));
+      size_t size = 0;
+      std::vector<uint8_t> cpu_out(1 << 16);
+      ASSERT_EQ(gcompEncode(c.h, x.data(), x.size(), 1, cpu_out.data(), cpu_out.size(), &size),
+                gcompNonFiniteInput);
+      EncodeResult g = gpu_encode(c, x, 1);
+      EXPECT_EQ(g.status, gcompNonFiniteInput);
+      EXPECT_TRUE(g.payload.empty()) << "*dstSize must be 0 after a failure";
+    }
+  }
+}
+
+TEST(DeviceStatus, DstTooSmallWritesNothingPastCapacity) {
+  REQUIRE_DEVICE();
+  for (const char *name : {"sd", "sd-unbiased"}) {
+    Codec c(name, {{"packing", "fixed"}});
+    auto x = gtv::family("gaussian", 10000, 3);
+    std::vector<uint8_t> cpu = gth::encode(c, x, 2);
+    EncodeResult exact = gpu_encode(c, x, 2, cpu.size());
+    EXPECT_EQ(exact.status, gcompSuccess);
+    EXPECT_TRUE(exact.payload == cpu);
+    EncodeResult small = gpu_encode(c, x, 2, cpu.size() - 1);
+    EXPECT_EQ(small.status, gcompDstTooSmall);
+    EXPECT_TRUE(small.payload.empty());
+    for (size_t i = cpu.size() - 1; i < small.whole.size(); i++)
+      ASSERT_EQ(small.whole[i], kGuard) << "byte " << i << " written past the capacity";
+  }
+  // Identity's size is known in advance: the call itself refuses.
+  Codec id("identity");
+  size_t ws_size = 0;
+  ASSERT_EQ(gcompEncodeDevice(id.h, nullptr, 100, 0, nullptr, 0, nullptr, nullptr, &ws_size,
+                              nullptr),
+            gcompSuccess);
+  DevBuf ws(ws_size), src(400), dst(464), size(8);
+  EXPECT_EQ(gcompEncodeDevice(id.h, src.as<float>(), 100, 0, dst.p, 463, size.as<uint64_t>(),
+                              ws.p, &ws_size, nullptr),
+            gcompDstTooSmall);
+  EXPECT_EQ(gcompEncodeDevice(id.h, src.as<float>(), 100, 0, dst.p, 63, size.as<uint64_t>(),
+                              ws.p, &ws_size, nullptr),
+            gcompDstTooSmall);
+}
+
+TEST(DeviceStatus, FirstFailureStaysUntilRead) {
+  REQUIRE_DEVICE();
+  Codec c("sd", {{"packing", "fixed"}});
+  auto good = gtv::family("gaussian", 5000, 1), nan = good;
+  nan[7] = std::numeric_limits<float>::quiet_NaN();
+  size_t ws_size = 0, cap = 0;
+  ASSERT_EQ(gcompEncodeBound(c.h, 5000, &cap), gcompSuccess);
+  ASSERT_EQ(gcompEncodeDevice(c.h, nullptr, 5000, 0, nullptr, 0, nullptr, nullptr, &ws_size,
+                              nullptr),
+            gcompSuccess);
+  DevBuf ws(ws_size), a(20000), b(20000), dst(cap), size(8);
+  to_device(a, nan);
+  to_device(b, good);
+  gcompResult_t st;
+  EXPECT_EQ(gcompEncodeDevice(c.h, a.as<float>(), 5000, 0, dst.p, cap, size.as<uint64_t>(), ws.p,
+                              &ws_size, nullptr),
+            gcompSuccess);
+  EXPECT_EQ(gcompEncodeDevice(c.h, b.as<float>(), 5000, 0, dst.p, cap, size.as<uint64_t>(), ws.p,
+                              &ws_size, nullptr),
+            gcompSuccess);
+  ASSERT_EQ(gcompDeviceGetStatus(ws.p, nullptr, &st), gcompSuccess);
+  EXPECT_EQ(st, gcompNonFiniteInput);
+  ASSERT_EQ(gcompDeviceGetStatus(ws.p, nullptr, &st), gcompSuccess);
+  EXPECT_EQ(st, gcompSuccess);
+  // The second encode was not held back by the first one's failure.
+  EXPECT_NE(from_device<uint64_t>(size, 1)[0], 0u);
+}
+
+TEST(DeviceStatus, PayloadOfAnotherCodecIsInvalidUsage) {
+  REQUIRE_DEVICE();
+  Codec sd("sd", {{"packing", "fixed"}}), sdu("sd-unbiased", {{"packing", "fixed"}});
+  auto x = gtv::family("gaussian", 300, 1);
+  std::vector<uint8_t> p = gth::encode(sd, x, 1);
+  EXPECT_EQ(gpu_decode(sdu, p, 300, 0.0f, x).status, gcompInvalidUsage);
+  EXPECT_EQ(gpu_decode(sd, p, 301, 0.0f, std::vector<float>(301)).status, gcompInvalidUsage);
+}
+
+// Argument handling happens before any CUDA call, so these run anywhere.
+TEST(DeviceApi, WorkspaceQueryAndUnsupportedCodecs) {
+  Codec id("identity");
+  size_t ws = 0;
+  gcompResult_t r = gcompEncodeDevice(id.h, nullptr, 1000, 0, nullptr, 0, nullptr, nullptr, &ws,
+                                      nullptr);
+  if (r == gcompNotAvailable) GTEST_SKIP() << "built without CUDA: " << gcompGetLastErrorDetail();
+  ASSERT_EQ(r, gcompSuccess) << gcompGetLastErrorDetail();
+  EXPECT_GT(ws, 0u);
+  size_t ws2 = 0;
+  ASSERT_EQ(gcompDecodeDevice(id.h, nullptr, nullptr, 0, nullptr, 1000, 0.0f, nullptr, &ws2,
+                              nullptr),
+            gcompSuccess);
+  EXPECT_EQ(ws, ws2) << "encode and decode share one workspace size";
+  EXPECT_EQ(gcompEncodeDevice(id.h, nullptr, 1000, 0, nullptr, 0, nullptr, nullptr, nullptr,
+                              nullptr),
+            gcompInvalidArgument);
+  EXPECT_EQ(gcompEncodeDevice(id.h, nullptr, 0, 0, nullptr, 0, nullptr, nullptr, &ws, nullptr),
+            gcompInvalidArgument);
+  const std::vector<Spec> later = {{"sd", {{"packing", "auto"}}},
+                                   {"sd", {{"packing", "entropy"}}},
+                                   {"sd-unbiased", {{"packing", "structured"}}},
+                                   {"spherical", {}}};
+  for (const Spec &s : later) {
+    Codec c(s.name, s.params);
+    EXPECT_EQ(gcompEncodeDevice(c.h, nullptr, 1000, 0, nullptr, 0, nullptr, nullptr, &ws, nullptr),
+              gcompNotAvailable)
+        << s.name;
+    EXPECT_NE(std::string(gcompGetLastErrorDetail()), "");
+    EXPECT_EQ(gcompDecodeDevice(c.h, nullptr, nullptr, 0, nullptr, 1000, 0.0f, nullptr, &ws,
+                                nullptr),
+              gcompNotAvailable)
+        << s.name;
+  }
+}
+
+TEST(DeviceApi, WorkspaceSizeIsChecked) {
+  REQUIRE_DEVICE();
+  Codec c("sd", {{"packing", "fixed"}, {"rotate", "1"}});
+  size_t ws_size = 0;
+  ASSERT_EQ(gcompEncodeDevice(c.h, nullptr, 5000, 0, nullptr, 0, nullptr, nullptr, &ws_size,
+                              nullptr),
+            gcompSuccess);
+  EXPECT_GE(ws_size, 8192u * sizeof(float)) << "the rotation buffer lives in the workspace";
+  DevBuf ws(ws_size), src(20000), dst(1 << 16), size(8);
+  size_t less = ws_size - 1;
+  EXPECT_EQ(gcompEncodeDevice(c.h, src.as<float>(), 5000, 0, dst.p, 1 << 16, size.as<uint64_t>(),
+                              ws.p, &less, nullptr),
+            gcompInvalidArgument);
+}
+
+}  // namespace
