@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 for t in cmake ninja gcc g++; do gcomp_need_tool "$t"; done
 gcomp_need_heart_scale
+gcomp_need_gnuplot # for the frontier's plot (scripts/frontier.sh)
 gcomp_install_missing
 gcomp_fetch_heart_scale
 

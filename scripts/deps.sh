@@ -26,6 +26,12 @@ gcomp_need_gtest() {
   fi
 }
 
+# gnuplot draws `gcomp bench-bits --frontier --plot`; the -nox build is
+# enough for PNG output and pulls in no X11.
+gcomp_need_gnuplot() {
+  command -v gnuplot >/dev/null 2>&1 || gcomp_missing_pkgs+=(gnuplot-nox)
+}
+
 # The heart_scale LibSVM file ships in liblinear-tools' examples.
 GCOMP_HEART_SCALE_SYSTEM=/usr/share/doc/liblinear-tools/examples/heart_scale
 

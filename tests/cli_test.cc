@@ -18,23 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.h"
 #include "codec_helpers.h"
 #include "vectors.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string quote(const std::string &s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
 
 void spit(const std::string &path, const std::string &bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -62,22 +52,18 @@ std::vector<float> from_f32(const std::string &b) {
   return x;
 }
 
-size_t count_lines(const std::string &s) { return (size_t)std::count(s.begin(), s.end(), '\n'); }
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using gcomp_test::count_lines;
+using gcomp_test::quote;
+using gcomp_test::slurp;
+using Result = gcomp_test::CliResult;
 
 class Cli : public ::testing::Test {
  protected:
   fs::path dir_;
 
   void SetUp() override {
-    const char *tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/gcomp_cli_XXXXXX";
-    ASSERT_NE(mkdtemp(&tmpl[0]), nullptr);
-    dir_ = tmpl;
+    dir_ = gcomp_test::make_temp_dir("gcomp_cli");
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override {
     std::error_code ec;
@@ -87,16 +73,7 @@ class Cli : public ::testing::Test {
   std::string path(const std::string &name) const { return (dir_ / name).string(); }
 
   // `args` is shell text: callers quote what needs quoting.
-  Result run(const std::string &args) const {
-    std::string cmd = quote(GCOMP_CLI_PATH) + " " + args + " >" + quote(path("stdout")) +
-                      " 2>" + quote(path("stderr"));
-    int st = std::system(cmd.c_str());
-    Result r;
-    r.status = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp(path("stdout"));
-    r.err = slurp(path("stderr"));
-    return r;
-  }
+  Result run(const std::string &args) const { return gcomp_test::run_cli(dir_, args); }
 
   // A failure must say so in exactly one line and exit non-zero.
   void expect_one_line_failure(const std::string &args) const {

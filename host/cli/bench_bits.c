@@ -4,6 +4,7 @@
  * numbers are what a user of the library would see. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "frontier.h"
 #include "libsvm.h"
 #include "vectors.h"
 
@@ -17,6 +18,7 @@
 #define MAX_DIM ((uint64_t)1 << 24)
 #define MAX_SEEDS 1000
 #define USAGE "usage: gcomp bench-bits [--csv] [--dim N] [--seeds S] [--quick] [--data FILE]"
+#define HELP USAGE "\n       gcomp bench-bits --frontier --help  (every codec's parameter swept)"
 #define HEART_SYSTEM "/usr/share/doc/liblinear-tools/examples/heart_scale"
 
 typedef struct {
@@ -89,7 +91,7 @@ static int parse_options(int argc, char **argv, options_t *o) {
     } else if (!strcmp(a, "--quick")) {
       quick = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      puts(USAGE);
+      puts(HELP);
       return -1;
     } else if (!strcmp(a, "--dim") || !strcmp(a, "--seeds") || !strcmp(a, "--data")) {
       if (i + 1 >= argc) {
@@ -119,7 +121,7 @@ static int parse_options(int argc, char **argv, options_t *o) {
 
 /* The heart family: gradient at w = 0 of logistic regression on `path`.
  * Returns 0 with *x (malloc'ed) and *d set, or 1 with a message in err. */
-static int heart_gradient(const char *path, float **x, uint64_t *d, char *err, size_t errsize) {
+int cli_heart_gradient(const char *path, float **x, uint64_t *d, char *err, size_t errsize) {
   cli_libsvm_t data;
   if (cli_libsvm_read(path, &data, err, errsize)) return 1;
   if (data.d == 0) {
@@ -156,7 +158,7 @@ static int heart_gradient(const char *path, float **x, uint64_t *d, char *err, s
 
 /* First readable candidate of --data, $GCOMP_HEART_SCALE, the Debian
  * package's copy, the repository's .deps copy (scripts/deps.sh). */
-static const char *heart_path(void) {
+const char *cli_heart_path(void) {
   const char *env = getenv("GCOMP_HEART_SCALE");
   if (env && *env && access(env, R_OK) == 0) return env;
   if (access(HEART_SYSTEM, R_OK) == 0) return HEART_SYSTEM;
@@ -331,16 +333,18 @@ static void print_table(const row_t *rows, int n, int seeds) {
 }
 
 int gcomp_cmd_bench_bits(int argc, char **argv) {
+  for (int i = 0; i < argc; i++)
+    if (!strcmp(argv[i], "--frontier")) return gcomp_cmd_frontier(argc, argv);
   options_t opt = {0, 0, 0, NULL};
   int rc = parse_options(argc, argv, &opt);
   if (rc) return rc < 0 ? 0 : rc;
 
-  const char *heart = opt.data ? opt.data : heart_path();
+  const char *heart = opt.data ? opt.data : cli_heart_path();
   float *heart_x = NULL;
   uint64_t heart_d = 0;
   if (heart) {
     char err[512];
-    if (heart_gradient(heart, &heart_x, &heart_d, err, sizeof err)) {
+    if (cli_heart_gradient(heart, &heart_x, &heart_d, err, sizeof err)) {
       if (opt.data) return cli_error("bench-bits: %s", err);
       cli_error("bench-bits: %s; skipping the heart family", err);
     }
