@@ -1,6 +1,7 @@
 /* gcomp: encode/decode raw float32 vectors, inspect payloads, and measure
  * how close each codec gets to the lower bounds. */
 #include "cli.h"
+#include "train_algos.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,8 @@ static const char usage[] =
     "  gcomp decode IN OUT\n"
     "  gcomp info FILE\n"
     "  gcomp bench-bits [--csv] [--dim N] [--seeds N] [--quick] [--data FILE]\n"
+    "  gcomp train --problem ridge|logistic [--data FILE] [--codecs LIST] [--workers N]\n"
+    "              [--target T] [--max-iters N] [--csv FILE] [--plot FILE.png] [--mpi] ...\n"
     "  gcomp --version | --help\n"
     "IN/OUT of encode and OUT of decode are raw little-endian float32.\n"
     "codecs (-p parameters): identity; sd (nu); sd-unbiased (omega); spherical\n"
@@ -37,5 +40,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "decode")) return gcomp_cmd_decode(argc - 2, argv + 2);
   if (!strcmp(cmd, "info")) return gcomp_cmd_info(argc - 2, argv + 2);
   if (!strcmp(cmd, "bench-bits")) return gcomp_cmd_bench_bits(argc - 2, argv + 2);
+  if (!strcmp(cmd, "train")) return gcomp_cmd_train(argc - 2, argv + 2);
   return cli_error("unknown command '%s' (try gcomp --help)", cmd);
 }
