@@ -10,19 +10,13 @@
 #include <vector>
 
 #include "det_math.h"
+#include "device_util.h"
 #include "philox.h"
 #include "philox_check.h"
 
 namespace {
 
-bool have_cuda_device() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();
-    return false;
-  }
-  return n > 0;
-}
+using gpu_test::have_cuda_device;
 
 uint32_t float_bits(float f) {
   uint32_t b;
