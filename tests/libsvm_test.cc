@@ -19,9 +19,10 @@ struct Parsed {
   cli_libsvm_t data{};
   cli_libsvm_status_t status = CLI_LIBSVM_OK;
   std::string err;
-  Parsed(const std::string &text, const char *name = "t.svm") {
+  Parsed(const std::string &text, const char *name = "t.svm", bool csv = false) {
     char buf[256];
-    status = cli_libsvm_parse(text.data(), text.size(), name, &data, buf, sizeof buf);
+    status = csv ? cli_csv_parse(text.data(), text.size(), name, &data, buf, sizeof buf)
+                 : cli_libsvm_parse(text.data(), text.size(), name, &data, buf, sizeof buf);
     err = buf;
   }
   Parsed(const Parsed &) = delete;
@@ -51,6 +52,47 @@ TEST(LibSvm, GoodFileWithCommentsBlankLinesAndCrlf) {
             (std::vector<uint32_t>{0, 2, 1, 3}));
   EXPECT_EQ(std::vector<double>(p.data.val, p.data.val + 4),
             (std::vector<double>{0.5, -2, 1e-3, 7}));
+}
+
+TEST(DenseCsv, HeaderCommentsBlankLinesCrlfAndZerosLeftOut) {
+  Parsed p(
+      "label, a, b, c\r\n"
+      "# a comment\n"
+      "1, 0.5, 0, -2\r\n"
+      "\n"
+      "-1,0,1e-3,0   # trailing comment\n"
+      "1,0,0,0",  // no final newline
+      "t.csv", true);
+  ASSERT_EQ(p.status, CLI_LIBSVM_OK) << p.err;
+  EXPECT_EQ(p.data.n, 3u);
+  EXPECT_EQ(p.data.d, 3u);  // the width of the rows, even where the last column is all 0
+  EXPECT_EQ(p.data.nnz, 3u);
+  EXPECT_EQ(std::vector<double>(p.data.labels, p.data.labels + 3),
+            (std::vector<double>{1, -1, 1}));
+  EXPECT_EQ(std::vector<uint64_t>(p.data.row_ptr, p.data.row_ptr + 4),
+            (std::vector<uint64_t>{0, 2, 3, 3}));
+  EXPECT_EQ(std::vector<uint32_t>(p.data.col, p.data.col + 3), (std::vector<uint32_t>{0, 2, 1}));
+  EXPECT_EQ(std::vector<double>(p.data.val, p.data.val + 3), (std::vector<double>{0.5, -2, 1e-3}));
+}
+
+TEST(DenseCsv, MalformedRowsNameTheirLine) {
+  struct Case {
+    std::string text, message;
+  } cases[] = {
+      {"1,2,3\n1,2\n", "t.csv:2: 1 features, the first row had 2"},
+      {"1,2,3\n1,2,3,4\n", "t.csv:2: 3 features, the first row had 2"},
+      {"1,2\n\n0,x\n", "t.csv:3: column 2: 'x' is not a number"},
+      {"h1,h2\nlabel,1\n", "t.csv:2: column 1: 'label' is not a number"},  // one header only
+      {"1,,2\n", "t.csv:1: column 2: '' is not a number"},
+      {"1,1e999\n", "t.csv:1: column 2: '1e999' is not finite"},
+      {"a,b\n", "t.csv: no examples"},
+  };
+  for (const Case &c : cases) {
+    Parsed p(c.text, "t.csv", true);
+    EXPECT_EQ(p.status, CLI_LIBSVM_SYNTAX) << c.text;
+    EXPECT_EQ(p.err, c.message) << c.text;
+    EXPECT_EQ(p.data.n, 0u);
+  }
 }
 
 TEST(LibSvm, MalformedLinesNameTheirLine) {

@@ -194,6 +194,31 @@ TEST_F(Train, MalformedDataNamesItsLine) {
   expect_one_line_failure("--problem ridge --data '" + path("missing.svm") + "'", 1);
 }
 
+// The same rows as dense CSV and as LibSVM are the same problem, step for step.
+TEST_F(Train, DenseCsvTrainsLikeTheSameLibSvmRows) {
+  std::ofstream(path("d.csv")) << "y,a,b,c\n1,0.5,0,-1\n-1,0,2,0.25\n1,1,1,1\n-1,-0.5,0,2\n"
+                                  "1,0.75,-1,0\n-1,0,0,-2\n";
+  std::ofstream(path("d.svm")) << "1 1:0.5 3:-1\n-1 2:2 3:0.25\n1 1:1 2:1 3:1\n-1 1:-0.5 3:2\n"
+                                  "1 1:0.75 2:-1\n-1 3:-2\n";
+  for (const char *problem : {"ridge", "logistic"}) {
+    SCOPED_TRACE(problem);
+    const std::string common =
+        std::string("--problem ") + problem + " --workers 2 --codecs sd,identity --target 1e-6 ";
+    Curves a = curves(common + "--data '" + path("d.csv") + "'");
+    Curves b = curves(common + "--data '" + path("d.svm") + "'");
+    ASSERT_EQ(a.size(), 2u);
+    for (const auto &[codec, pts] : a) {
+      ASSERT_EQ(pts.size(), b[codec].size()) << codec;
+      EXPECT_EQ(pts.back().err, b[codec].back().err) << codec;
+      EXPECT_EQ(pts.back().bytes, b[codec].back().bytes) << codec;
+    }
+  }
+  std::ofstream(path("bad.csv")) << "1,2,3\n1,2\n";
+  CliRun r = run("--problem ridge --data '" + path("bad.csv") + "'");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("bad.csv:2: 1 features, the first row had 2"), std::string::npos) << r.err;
+}
+
 TEST_F(Train, BadArgumentsAreOneLine) {
   const std::vector<std::string> bad = {
       "",

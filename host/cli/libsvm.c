@@ -1,4 +1,4 @@
-/* LibSVM reader. Strict on purpose: a silently skipped or reordered feature
+/* LibSVM and dense CSV readers. Strict on purpose: a silently skipped or reordered feature
  * would change a gradient without any visible sign, so every irregularity
  * is an error that names its line. */
 #define _POSIX_C_SOURCE 200809L
@@ -18,6 +18,9 @@ typedef struct {
   size_t errsize;
   cli_libsvm_t *out;
   size_t cap_rows, cap_nnz; /* allocated lengths of labels / col and val */
+  int csv;                  /* dense CSV instead of LibSVM */
+  uint64_t csv_columns;     /* features per CSV row, fixed by the first row (0: none yet) */
+  uint64_t data_lines;      /* non-blank lines seen, for CSV's optional header */
 } parser_t;
 
 static cli_libsvm_status_t fail(parser_t *p, cli_libsvm_status_t status, const char *fmt, ...)
@@ -84,6 +87,48 @@ static char *next_token(char **s) {
   return t;
 }
 
+/* Appends entry (1-based column idx, value v) to the current row. */
+static cli_libsvm_status_t add_entry(parser_t *p, uint64_t idx, double v) {
+  cli_libsvm_t *o = p->out;
+  if (o->nnz == SIZE_MAX) return grow_fail(p, CLI_LIBSVM_OVERFLOW, "entries");
+  size_t need = (size_t)o->nnz + 1, cap = p->cap_nnz;
+  cli_libsvm_status_t s = grow((void **)&o->col, &cap, need, sizeof *o->col);
+  if (!s) {
+    cap = p->cap_nnz;
+    s = grow((void **)&o->val, &cap, need, sizeof *o->val);
+  }
+  if (s) return grow_fail(p, s, "entries");
+  p->cap_nnz = cap;
+  o->col[o->nnz] = (uint32_t)(idx - 1);
+  o->val[o->nnz] = v;
+  o->nnz++;
+  return CLI_LIBSVM_OK;
+}
+
+/* Room for one more row; its entries follow from o->nnz on. */
+static cli_libsvm_status_t begin_row(parser_t *p) {
+  cli_libsvm_t *o = p->out;
+  /* row_ptr needs n + 2 slots once this row is in; labels n + 1. */
+  if (o->n >= SIZE_MAX - 2) return grow_fail(p, CLI_LIBSVM_OVERFLOW, "rows");
+  size_t cap = p->cap_rows;
+  cli_libsvm_status_t st = grow((void **)&o->labels, &cap, (size_t)o->n + 2, sizeof *o->labels);
+  if (!st) {
+    cap = p->cap_rows;
+    st = grow((void **)&o->row_ptr, &cap, (size_t)o->n + 2, sizeof *o->row_ptr);
+  }
+  if (st) return grow_fail(p, st, "rows");
+  p->cap_rows = cap;
+  o->row_ptr[o->n] = o->nnz;
+  return CLI_LIBSVM_OK;
+}
+
+static void end_row(parser_t *p, double label) {
+  cli_libsvm_t *o = p->out;
+  o->labels[o->n] = label;
+  o->n++;
+  o->row_ptr[o->n] = o->nnz;
+}
+
 static cli_libsvm_status_t parse_feature(parser_t *p, char *tok, uint64_t *prev) {
   char *colon = strchr(tok, ':');
   if (!colon) return fail(p, CLI_LIBSVM_SYNTAX, "'%.40s' is not INDEX:VALUE (missing colon)", tok);
@@ -110,20 +155,9 @@ static cli_libsvm_status_t parse_feature(parser_t *p, char *tok, uint64_t *prev)
   if (!isfinite(v)) /* also "1e999", which strtod turns into inf */
     return fail(p, CLI_LIBSVM_SYNTAX, "value '%.40s' of index %llu is not finite", vtext,
                 (unsigned long long)idx);
-  cli_libsvm_t *o = p->out;
-  if (o->nnz == SIZE_MAX) return grow_fail(p, CLI_LIBSVM_OVERFLOW, "entries");
-  size_t need = (size_t)o->nnz + 1, cap = p->cap_nnz;
-  cli_libsvm_status_t s = grow((void **)&o->col, &cap, need, sizeof *o->col);
-  if (!s) {
-    cap = p->cap_nnz;
-    s = grow((void **)&o->val, &cap, need, sizeof *o->val);
-  }
-  if (s) return grow_fail(p, s, "entries");
-  p->cap_nnz = cap;
-  o->col[o->nnz] = (uint32_t)(idx - 1);
-  o->val[o->nnz] = v;
-  o->nnz++;
-  if (idx > o->d) o->d = idx;
+  cli_libsvm_status_t st = add_entry(p, idx, v);
+  if (st) return st;
+  if (idx > p->out->d) p->out->d = idx;
   *prev = idx;
   return CLI_LIBSVM_OK;
 }
@@ -138,32 +172,70 @@ static cli_libsvm_status_t parse_line(parser_t *p, char *s) {
     return fail(p, CLI_LIBSVM_SYNTAX, "label '%.40s' is not a number%s", tok,
                 strchr(tok, ':') ? " (missing label?)" : "");
   if (!isfinite(label)) return fail(p, CLI_LIBSVM_SYNTAX, "label '%.40s' is not finite", tok);
-  cli_libsvm_t *o = p->out;
-  /* row_ptr needs n + 2 slots once this row is in; labels n + 1. */
-  if (o->n >= SIZE_MAX - 2) return grow_fail(p, CLI_LIBSVM_OVERFLOW, "rows");
-  size_t cap = p->cap_rows;
-  cli_libsvm_status_t st = grow((void **)&o->labels, &cap, (size_t)o->n + 2, sizeof *o->labels);
-  if (!st) {
-    cap = p->cap_rows;
-    st = grow((void **)&o->row_ptr, &cap, (size_t)o->n + 2, sizeof *o->row_ptr);
-  }
-  if (st) return grow_fail(p, st, "rows");
-  p->cap_rows = cap;
+  cli_libsvm_status_t st = begin_row(p);
+  if (st) return st;
   uint64_t prev = 0;
-  o->row_ptr[o->n] = o->nnz;
   while ((tok = next_token(&s)) != NULL) {
     st = parse_feature(p, tok, &prev);
     if (st) return st;
   }
-  o->labels[o->n] = label;
-  o->n++;
-  o->row_ptr[o->n] = o->nnz;
+  end_row(p, label);
   return CLI_LIBSVM_OK;
 }
 
-cli_libsvm_status_t cli_libsvm_parse(const char *text, size_t size, const char *name,
-                                     cli_libsvm_t *data, char *err, size_t errsize) {
-  parser_t p = {name ? name : "(input)", 0, err, errsize, data, 0, 0};
+/* A dense CSV row: "label,x1,...,xd", the same d on every row. The first
+ * non-blank line may be a header (its first cell not a number). */
+static cli_libsvm_status_t parse_csv_line(parser_t *p, char *s) {
+  char *hash = strchr(s, '#');
+  if (hash) *hash = '\0';
+  char *t = s;
+  while (is_blank(*t)) t++;
+  if (!*t) return CLI_LIBSVM_OK;
+  p->data_lines++;
+  uint64_t column = 0;
+  double label = 0.0;
+  cli_libsvm_status_t st = CLI_LIBSVM_OK;
+  for (char *cell = t; cell && !st; column++) {
+    char *comma = strchr(cell, ',');
+    if (comma) *comma = '\0';
+    char *end = cell + strlen(cell);
+    while (is_blank(*cell)) cell++;
+    while (end > cell && is_blank(end[-1])) *--end = '\0';
+    double v;
+    if (!parse_double(cell, &v)) {
+      if (column == 0 && p->data_lines == 1) return CLI_LIBSVM_OK; /* the header */
+      return fail(p, CLI_LIBSVM_SYNTAX, "column %llu: '%.40s' is not a number",
+                  (unsigned long long)column + 1, cell);
+    }
+    if (!isfinite(v))
+      return fail(p, CLI_LIBSVM_SYNTAX, "column %llu: '%.40s' is not finite",
+                  (unsigned long long)column + 1, cell);
+    if (column == 0) {
+      label = v;
+      st = begin_row(p);
+    } else if (column > CLI_LIBSVM_MAX_INDEX) {
+      return fail(p, CLI_LIBSVM_OVERFLOW, "more than %lu columns",
+                  (unsigned long)CLI_LIBSVM_MAX_INDEX);
+    } else if (v != 0.0) {
+      st = add_entry(p, column, v);
+    }
+    cell = comma ? comma + 1 : NULL;
+  }
+  if (st) return st;
+  uint64_t features = column - 1;
+  if (p->csv_columns == 0) p->csv_columns = features ? features : UINT64_MAX;
+  uint64_t want = p->csv_columns == UINT64_MAX ? 0 : p->csv_columns;
+  if (features != want)
+    return fail(p, CLI_LIBSVM_SYNTAX, "%llu features, the first row had %llu",
+                (unsigned long long)features, (unsigned long long)want);
+  if (features > p->out->d) p->out->d = features;
+  end_row(p, label);
+  return CLI_LIBSVM_OK;
+}
+
+static cli_libsvm_status_t parse_text(const char *text, size_t size, const char *name, int csv,
+                                      cli_libsvm_t *data, char *err, size_t errsize) {
+  parser_t p = {name ? name : "(input)", 0, err, errsize, data, 0, 0, csv, 0, 0};
   if (err && errsize) err[0] = '\0';
   memset(data, 0, sizeof *data);
   if (size == SIZE_MAX) return fail(&p, CLI_LIBSVM_OVERFLOW, "input too large");
@@ -182,7 +254,7 @@ cli_libsvm_status_t cli_libsvm_parse(const char *text, size_t size, const char *
     if (memchr(line, '\0', len))
       st = fail(&p, CLI_LIBSVM_SYNTAX, "NUL byte (not a text file?)");
     else
-      st = parse_line(&p, line);
+      st = csv ? parse_csv_line(&p, line) : parse_line(&p, line);
     pos += len + 1;
   }
   free(buf);
@@ -194,9 +266,24 @@ cli_libsvm_status_t cli_libsvm_parse(const char *text, size_t size, const char *
   return st;
 }
 
+cli_libsvm_status_t cli_libsvm_parse(const char *text, size_t size, const char *name,
+                                     cli_libsvm_t *data, char *err, size_t errsize) {
+  return parse_text(text, size, name, 0, data, err, errsize);
+}
+
+cli_libsvm_status_t cli_csv_parse(const char *text, size_t size, const char *name,
+                                  cli_libsvm_t *data, char *err, size_t errsize) {
+  return parse_text(text, size, name, 1, data, err, errsize);
+}
+
+int cli_data_is_csv(const char *path) {
+  size_t n = strlen(path);
+  return n >= 4 && (!strcmp(path + n - 4, ".csv") || !strcmp(path + n - 4, ".CSV"));
+}
+
 cli_libsvm_status_t cli_libsvm_read(const char *path, cli_libsvm_t *data, char *err,
                                     size_t errsize) {
-  parser_t p = {path, 0, err, errsize, data, 0, 0};
+  parser_t p = {path, 0, err, errsize, data, 0, 0, 0, 0, 0};
   memset(data, 0, sizeof *data);
   FILE *f = fopen(path, "rb");
   if (!f) return fail(&p, CLI_LIBSVM_IO, "cannot open: %s", strerror(errno));
@@ -219,7 +306,7 @@ cli_libsvm_status_t cli_libsvm_read(const char *path, cli_libsvm_t *data, char *
     free(buf);
     return fail(&p, CLI_LIBSVM_IO, "read error");
   }
-  st = cli_libsvm_parse(buf, len, path, data, err, errsize);
+  st = parse_text(buf, len, path, cli_data_is_csv(path), data, err, errsize);
   free(buf);
   return st;
 }

@@ -1,4 +1,5 @@
-/* LibSVM text data ("label idx:val idx:val ..." per line) read into CSR.
+/* LibSVM text data ("label idx:val idx:val ..." per line), or dense CSV,
+ * read into CSR.
  * Shared by bench-bits (the heart family) and the training commands. The
  * reader never prints and never exits: the caller gets a code and a
  * "file:line: what" message to show as it likes. */
@@ -33,7 +34,8 @@ typedef struct {
   double *val;       /* [nnz], finite */
 } cli_libsvm_t;
 
-/* Reads `path` into *data. On failure *data is left empty (safe to free)
+/* Reads `path` into *data: dense CSV when the name ends in .csv (see
+ * cli_csv_parse), LibSVM otherwise. On failure *data is left empty (safe to free)
  * and `err` (if errsize > 0) holds one line without a trailing newline,
  * e.g. "heart_scale:17: index 3 not increasing (previous index 5)". */
 cli_libsvm_status_t cli_libsvm_read(const char *path, cli_libsvm_t *data, char *err,
@@ -43,6 +45,16 @@ cli_libsvm_status_t cli_libsvm_read(const char *path, cli_libsvm_t *data, char *
  * NUL-terminated. */
 cli_libsvm_status_t cli_libsvm_parse(const char *text, size_t size, const char *name,
                                      cli_libsvm_t *data, char *err, size_t errsize);
+
+/* Dense CSV, "label,x1,...,xd" a line, every row with the same d; blank
+ * lines and '#' comments are skipped, and the first line may be a header
+ * (its first cell not a number). Stored as the LibSVM reader stores rows
+ * (zeros left out), with d the number of feature columns. */
+cli_libsvm_status_t cli_csv_parse(const char *text, size_t size, const char *name,
+                                  cli_libsvm_t *data, char *err, size_t errsize);
+
+/* 1 if `path` names a CSV file (.csv). */
+int cli_data_is_csv(const char *path);
 
 /* Frees the arrays and zeroes *data; NULL and empty structs are fine. */
 void cli_libsvm_free(cli_libsvm_t *data);

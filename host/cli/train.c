@@ -30,7 +30,8 @@
   "LIST: comma-separated NAME[:PARAM=VALUE]... (default identity,sd,sd-unbiased,spherical,\n"  \
   "topk); 'topk' without k sweeps k and keeps the best; 'none' sends raw floats. Defaults:\n"  \
   "heart_scale (a bias column appended), 4 workers (under mpirun: one per rank), target\n"     \
-  "1e-4, 100000 iterations, lambda 1/m (synthetic ridge: 0), seed 0."
+  "1e-4, 100000 iterations, lambda 1/m (synthetic ridge: 0), seed 0. FILE: LibSVM, or dense\n" \
+  "CSV (label,x1,...,xd a row; optional header) when its name ends in .csv."
 #define MAX_RUNS 64
 #define DEFAULT_CODECS "identity,sd,sd-unbiased,spherical,topk"
 
