@@ -127,6 +127,27 @@ TEST_F(Cli, EncodeInfoDecodeRoundTripEveryCodec) {
   EXPECT_GE(tested, 4);  // identity, sd, sd-unbiased, spherical at least
 }
 
+// --device: the GPU's payload is the CPU's, byte for byte, and decodes to the
+// same floats; without a CUDA build or device it is one clear stderr line.
+TEST_F(Cli, DeviceFlagMatchesTheCpuOrSaysWhyNot) {
+  spit(path("x.f32"), to_f32(gtv::family("gaussian", 1000, 3)));
+  const std::string args = "-c sd -p nu=0.1 -p packing=fixed -s 9 " + quote(path("x.f32")) + " ";
+  ASSERT_EQ(run("encode " + args + quote(path("cpu.g"))).status, 0);
+  Result r = run("encode --device " + args + quote(path("gpu.g")));
+  if (r.status != 0) {
+    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("--device: "), std::string::npos) << r.err;
+    r = run("decode --device " + quote(path("cpu.g")) + " " + quote(path("y.f32")));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("--device: "), std::string::npos) << r.err;
+    GTEST_SKIP() << "no device path here: " << r.err;
+  }
+  EXPECT_EQ(slurp(path("gpu.g")), slurp(path("cpu.g")));
+  ASSERT_EQ(run("decode --device " + quote(path("cpu.g")) + " " + quote(path("g.f32"))).status, 0);
+  ASSERT_EQ(run("decode " + quote(path("cpu.g")) + " " + quote(path("c.f32"))).status, 0);
+  EXPECT_EQ(slurp(path("g.f32")), slurp(path("c.f32")));
+}
+
 TEST_F(Cli, FailuresAreOneStderrLine) {
   spit(path("x.f32"), to_f32(gtv::family("gaussian", 100, 1)));
   spit(path("odd.f32"), std::string(5, '\1'));

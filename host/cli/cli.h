@@ -27,4 +27,11 @@ int cli_write_file(const char *path, const void *data, size_t size);
 int cli_make_codec(const char *name, char **params, int nparams,
                    gcompCodec_t *codec);
 
+/* The GPU path for encode / decode --device (device_io.c): host buffers in
+ * and out; a clear one-line error where there is no CUDA build or device. */
+int cli_device_encode(gcompCodec_t codec, const float *x, uint64_t d, uint64_t seed,
+                      uint8_t *payload, size_t cap, size_t *written);
+int cli_device_decode(gcompCodec_t codec, const uint8_t *payload, size_t size, float *y,
+                      uint64_t d);
+
 #endif

@@ -22,10 +22,13 @@ int gcomp_cmd_encode(int argc, char **argv) {
   char *params[MAX_PARAMS];
   int nparams = 0;
   uint64_t seed = 0;
+  int device = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int has_value = i + 1 < argc;
-    if (!strcmp(a, "-c") && has_value) {
+    if (!strcmp(a, "--device")) {
+      device = 1;
+    } else if (!strcmp(a, "-c") && has_value) {
       codec_name = argv[++i];
     } else if (!strcmp(a, "-p") && has_value) {
       if (nparams == MAX_PARAMS) return cli_error("too many -p options");
@@ -43,7 +46,8 @@ int gcomp_cmd_encode(int argc, char **argv) {
     }
   }
   if (!codec_name || !in || !out)
-    return cli_error("usage: gcomp encode -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT");
+    return cli_error(
+        "usage: gcomp encode [--device] -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT");
   gcompCodec_t codec;
   if (cli_make_codec(codec_name, params, nparams, &codec)) return 1;
   uint8_t *data = NULL, *payload = NULL;
@@ -67,7 +71,9 @@ int gcomp_cmd_encode(int argc, char **argv) {
     if (r != gcompSuccess) rc = cli_lib_error("encode", r);
   }
   if (!rc && !(payload = malloc(bound))) rc = cli_error("out of memory");
-  if (!rc) {
+  if (!rc && device) {
+    rc = cli_device_encode(codec, x, d, seed, payload, bound, &written);
+  } else if (!rc) {
     gcompResult_t r = gcompEncode(codec, x, d, seed, payload, bound, &written);
     if (r != gcompSuccess) rc = cli_lib_error("encode", r);
   }
@@ -79,8 +85,46 @@ int gcomp_cmd_encode(int argc, char **argv) {
   return rc;
 }
 
+static const char *packing_text(gcompPacking_t p) {
+  static const char *const names[] = {"auto", "fixed", "entropy", "structured", "direct"};
+  return (int)p >= 0 && p < gcompNumPackings ? names[p] : "?";
+}
+
+/* The codec a payload names, for the device decoder (which, unlike
+ * gcompDecode, is told the codec by its caller). */
+static int codec_of_payload(const gcompPayloadInfo_t *in, gcompCodec_t *codec) {
+  gcompCodecConfig_t cfg;
+  gcompResult_t r = gcompCodecConfigInit(&cfg, gcompMethodName(in->method));
+  char value[64];
+  const char *name = NULL, *iname = NULL;
+  switch (in->method) {
+  case gcompSparseDithering: name = "nu"; break;
+  case gcompSparseDitheringUnbiased: name = "omega"; break;
+  case gcompSpherical: name = "alpha", iname = "block"; break;
+  case gcompQsgd:
+  case gcompNaturalDithering: iname = "levels"; break;
+  case gcompTopK:
+  case gcompRandK: iname = "k"; break;
+  default: break;
+  }
+  if (r == gcompSuccess && name) {
+    snprintf(value, sizeof value, "%.17g", in->param);
+    r = gcompCodecConfigSetParam(&cfg, name, value);
+  }
+  if (r == gcompSuccess && iname) {
+    snprintf(value, sizeof value, "%" PRIu64, in->iparam);
+    r = gcompCodecConfigSetParam(&cfg, iname, value);
+  }
+  if (r == gcompSuccess) r = gcompCodecConfigSetParam(&cfg, "rotate", in->rotate ? "1" : "0");
+  if (r == gcompSuccess) r = gcompCodecConfigSetParam(&cfg, "packing", packing_text(in->packing));
+  if (r == gcompSuccess) r = gcompCodecCreate(codec, &cfg);
+  return r == gcompSuccess ? 0 : cli_lib_error("decode --device", r);
+}
+
 int gcomp_cmd_decode(int argc, char **argv) {
-  if (argc != 2) return cli_error("usage: gcomp decode IN OUT");
+  int device = argc > 0 && !strcmp(argv[0], "--device");
+  argc -= device, argv += device;
+  if (argc != 2) return cli_error("usage: gcomp decode [--device] IN OUT");
   uint8_t *data = NULL;
   size_t size = 0;
   if (cli_read_file(argv[0], &data, &size)) return 1;
@@ -92,7 +136,12 @@ int gcomp_cmd_decode(int argc, char **argv) {
   if (r != gcompSuccess) rc = cli_lib_error(argv[0], r);
   if (!rc && (!(x = malloc((size_t)info.d * 4)) || !(raw = malloc((size_t)info.d * 4))))
     rc = cli_error("out of memory for d = %" PRIu64, info.d);
-  if (!rc) {
+  if (!rc && device) {
+    gcompCodec_t codec = NULL;
+    rc = codec_of_payload(&info, &codec);
+    if (!rc) rc = cli_device_decode(codec, data, size, x, info.d);
+    gcompCodecFree(codec);
+  } else if (!rc) {
     r = gcompDecode(data, size, x, info.d, 0.0f);
     if (r != gcompSuccess) rc = cli_lib_error(argv[0], r);
   }
@@ -108,11 +157,6 @@ int gcomp_cmd_decode(int argc, char **argv) {
   free(x);
   free(data);
   return rc;
-}
-
-static const char *packing_text(gcompPacking_t p) {
-  static const char *const names[] = {"auto", "fixed", "entropy", "structured", "direct"};
-  return (int)p >= 0 && p < gcompNumPackings ? names[p] : "?";
 }
 
 int gcomp_cmd_info(int argc, char **argv) {

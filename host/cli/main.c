@@ -8,8 +8,8 @@
 
 static const char usage[] =
     "usage:\n"
-    "  gcomp encode -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT\n"
-    "  gcomp decode IN OUT\n"
+    "  gcomp encode [--device] -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT\n"
+    "  gcomp decode [--device] IN OUT\n"
     "  gcomp info FILE\n"
     "  gcomp bench-bits [--csv] [--dim N] [--seeds N] [--quick] [--data FILE]\n"
     "  gcomp train --problem ridge|logistic [--data FILE] [--codecs LIST] [--workers N]\n"
