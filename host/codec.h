@@ -71,6 +71,11 @@ typedef struct gcomp_method {
   gcompResult_t (*encode)(const gcomp_body_in *in, gcomp_body_out *out);
   /* Writes n decoded values (coded domain, before any inverse rotation). */
   gcompResult_t (*decode)(const gcomp_body_view *v, float *y);
+  /* Optional (NULL: not offered): dst[0..n) = decoded + beta * dst in one
+   * pass, with gcompDecode's arithmetic. Returns gcompNotAvailable, having
+   * touched nothing and set no error detail, for payloads it leaves to
+   * decode + a separate accumulation. */
+  gcompResult_t (*decode_acc)(const gcomp_body_view *v, float *dst, float beta);
   /* Worst-case body bytes for n coordinates in the configured packing. */
   size_t (*bound)(const struct gcompCodec *c, uint64_t n);
 } gcomp_method;

@@ -91,11 +91,18 @@ GCOMP_API gcompResult_t gcompDecode(const void *src, size_t srcSize, float *dst,
   uint64_t n = gcomp_coded_length(h.rotate, h.d);
   gcomp_body_view v = {h.method, h.packing, n, h.seed, h.param, h.iparam,
                        (const uint8_t *)src + GCOMP_HEADER_BYTES, h.body_bits};
+  const gcomp_method *m = gcomp_method_of(h.method);
+  /* Accumulate while decoding where the codec can (no inverse rotation
+   * between the two). */
+  if (beta != 0.0f && !h.rotate && m->decode_acc) {
+    gcompResult_t r = m->decode_acc(&v, dst, beta);
+    if (r != gcompNotAvailable) return r;
+  }
   /* Decode straight into dst when nothing has to happen afterwards. */
   int direct = beta == 0.0f && !h.rotate;
   float *y = direct ? dst : malloc((size_t)n * sizeof *y);
   if (!y) return gcomp_fail(gcompOutOfMemory, "decode buffer allocation failed");
-  gcompResult_t r = gcomp_method_of(h.method)->decode(&v, y);
+  gcompResult_t r = m->decode(&v, y);
   if (r == gcompSuccess && h.rotate) {
     gcomp_rotate_inverse(y, n, h.seed);
     /* Only a forged payload can overflow here (see check_rotatable). */

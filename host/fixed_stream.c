@@ -251,22 +251,36 @@ GCOMP_HOT static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uin
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_fixed_decode(const uint8_t *src, size_t size, uint32_t *sym,
-                                 uint64_t n, size_t *consumed) {
+gcompResult_t gcomp_fixed_reader_init(gcomp_fixed_reader *r, const uint8_t *src, size_t size,
+                                      uint64_t n) {
   uint64_t chunks = chunk_count(n);
   if (chunks > size / 4)
     return gcomp_fail(gcompCorruptPayload, "fixed section truncated (chunk table)");
-  size_t pos = 4 * (size_t)chunks;
-  for (uint64_t c = 0; c < chunks; c++) {
-    size_t b = gcomp_load_u32(src + 4 * c);
-    if (b > size - pos)
-      return gcomp_fail(gcompCorruptPayload, "fixed chunk %llu overruns the section",
-                        (unsigned long long)c);
-    uint64_t off = c * GCOMP_FIXED_CHUNK;
-    uint32_t len = (uint32_t)(n - off < GCOMP_FIXED_CHUNK ? n - off : GCOMP_FIXED_CHUNK);
-    GCOMP_TRY(decode_chunk(src + pos, b, sym + off, len));
-    pos += b;
+  *r = (gcomp_fixed_reader){src, size, 4 * (size_t)chunks, n, chunks, 0};
+  return gcompSuccess;
+}
+
+gcompResult_t gcomp_fixed_reader_next(gcomp_fixed_reader *r, uint32_t *sym, uint32_t *len) {
+  uint64_t c = r->next++;
+  size_t b = gcomp_load_u32(r->src + 4 * c);
+  if (b > r->size - r->pos)
+    return gcomp_fail(gcompCorruptPayload, "fixed chunk %llu overruns the section",
+                      (unsigned long long)c);
+  uint64_t off = c * GCOMP_FIXED_CHUNK;
+  *len = (uint32_t)(r->n - off < GCOMP_FIXED_CHUNK ? r->n - off : GCOMP_FIXED_CHUNK);
+  GCOMP_TRY(decode_chunk(r->src + r->pos, b, sym, *len));
+  r->pos += b;
+  return gcompSuccess;
+}
+
+gcompResult_t gcomp_fixed_decode(const uint8_t *src, size_t size, uint32_t *sym,
+                                 uint64_t n, size_t *consumed) {
+  gcomp_fixed_reader r = {NULL, 0, 0, 0, 0, 0};
+  GCOMP_TRY(gcomp_fixed_reader_init(&r, src, size, n));
+  while (r.next < r.chunks) {
+    uint32_t len;
+    GCOMP_TRY(gcomp_fixed_reader_next(&r, sym + r.next * GCOMP_FIXED_CHUNK, &len));
   }
-  *consumed = pos;
+  *consumed = r.pos;
   return gcompSuccess;
 }

@@ -27,6 +27,22 @@ size_t gcomp_fixed_chunk_bound(uint32_t len);
 size_t gcomp_fixed_encode_chunk(const uint32_t *sym, uint32_t len, uint32_t max,
                                 uint8_t *dst);
 
+/* Chunk-by-chunk decoding, for callers that consume symbols while they are
+ * in L1 (decode-and-dequantize in one pass). */
+typedef struct {
+  const uint8_t *src;
+  size_t size, pos; /* pos: the next chunk's offset */
+  uint64_t n, chunks, next;
+} gcomp_fixed_reader;
+
+/* Checks that the chunk table fits in size. */
+gcompResult_t gcomp_fixed_reader_init(gcomp_fixed_reader *r, const uint8_t *src, size_t size,
+                                      uint64_t n);
+/* Decodes chunk r->next into sym[0..*len) (room for GCOMP_FIXED_CHUNK);
+ * the chunk's first symbol is number (r->next - 1) * GCOMP_FIXED_CHUNK after
+ * the call. Call only while r->next < r->chunks. */
+gcompResult_t gcomp_fixed_reader_next(gcomp_fixed_reader *r, uint32_t *sym, uint32_t *len);
+
 /* Decodes exactly n symbols; *consumed gets the section's length. */
 gcompResult_t gcomp_fixed_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                  uint64_t n, size_t *consumed);

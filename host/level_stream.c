@@ -298,6 +298,18 @@ static gcompResult_t read_scale(gcomp_bitreader *br, float *scale) {
   return gcompSuccess;
 }
 
+/* Zigzag symbols to levels in place, refusing any beyond K. */
+static gcompResult_t unzigzag_levels(int32_t *v, uint64_t len, uint32_t K) {
+  uint32_t worst = 0;
+  for (uint64_t i = 0; i < len; i++) {
+    uint32_t zz = (uint32_t)v[i], level = (zz >> 1) + (zz & 1u);
+    worst = level > worst ? level : worst;
+    v[i] = gcomp_unzigzag(zz);
+  }
+  if (worst > K) return gcomp_fail(gcompCorruptPayload, "level above the limit %u", K);
+  return gcompSuccess;
+}
+
 typedef gcompResult_t (*stream_decoder)(const uint8_t *, size_t, uint32_t *, uint64_t, size_t *);
 
 /* The fixed or entropy section after the scale and its pad bit, into v. */
@@ -310,11 +322,45 @@ static gcompResult_t read_section(const gcomp_body_view *bv, gcomp_bitreader *br
   GCOMP_TRY(dec(bv->body + 4, size - 4, (uint32_t *)v, bv->n, &used));
   if (used != size - 4)
     return gcomp_fail(gcompCorruptPayload, "stream body has %zu trailing bytes", size - 4 - used);
-  for (uint64_t i = 0; i < bv->n; i++) {
-    uint32_t zz = ((uint32_t *)v)[i];
-    if ((zz >> 1) + (zz & 1u) > K) return gcomp_fail(gcompCorruptPayload, "level above the limit %u", K);
-    v[i] = gcomp_unzigzag(zz);
+  return unzigzag_levels(v, bv->n, K);
+}
+
+static int all_finite(const float *y, uint64_t len) {
+  int ok = 1;
+  for (uint64_t i = 0; i < len; i++) ok &= isfinite(y[i]) != 0;
+  return ok;
+}
+
+/* Packing fixed, one chunk at a time while its symbols are in L1: unpack,
+ * check, dequantize, and (acc) accumulate: dst = decoded + beta * dst. No
+ * n-sized level buffer and one pass over dst, which makes this the decoder
+ * of the collectives' fast path. */
+GCOMP_HOT static gcompResult_t decode_fixed_fused(const gcomp_level_desc *d,
+                                                  const gcomp_body_view *bv,
+                                                  gcomp_bitreader *br,
+                                                  const gcomp_level_scale *s, float *dst,
+                                                  int acc, float beta) {
+  size_t size = (size_t)(bv->bits / 8);
+  if (bv->bits % 8 || size < 4 || !gcomp_br_align_zero(br))
+    return gcomp_fail(gcompCorruptPayload, "stream body framing invalid");
+  gcomp_fixed_reader r = {NULL, 0, 0, 0, 0, 0};
+  GCOMP_TRY(gcomp_fixed_reader_init(&r, bv->body + 4, size - 4, bv->n));
+  int32_t v[GCOMP_FIXED_CHUNK];
+  float chunk[GCOMP_FIXED_CHUNK];
+  while (r.next < r.chunks) {
+    uint64_t off = r.next * GCOMP_FIXED_CHUNK;
+    uint32_t len = 0;
+    GCOMP_TRY(gcomp_fixed_reader_next(&r, (uint32_t *)v, &len));
+    GCOMP_TRY(unzigzag_levels(v, len, s->K));
+    float *y = acc ? chunk : dst + off;
+    d->dequantize(v, len, s, y);
+    if (!all_finite(y, len)) return gcomp_fail(gcompCorruptPayload, "value overflows float32");
+    if (acc) /* a float multiply, then an add: gcompDecode's own rule */
+      for (uint32_t i = 0; i < len; i++) dst[off + i] = chunk[i] + beta * dst[off + i];
   }
+  if (r.pos != size - 4)
+    return gcomp_fail(gcompCorruptPayload, "stream body has %zu trailing bytes",
+                      size - 4 - r.pos);
   return gcompSuccess;
 }
 
@@ -333,26 +379,52 @@ static gcompResult_t read_levels(const gcomp_level_desc *d, const gcomp_body_vie
                     (int)bv->packing);
 }
 
+/* The scale, or the whole (zero-vector) body: *done then. */
+static gcompResult_t begin_decode(const gcomp_level_desc *d, const gcomp_body_view *bv,
+                                  gcomp_bitreader *br, gcomp_level_scale *s, int *done) {
+  s->scale = 0.0f;
+  s->K = d->limit(bv->param, bv->iparam, bv->n);
+  if (s->K == 0) return gcomp_fail(gcompCorruptPayload, "parameter too small for d");
+  gcomp_br_init(br, bv->body, bv->bits);
+  GCOMP_TRY(read_scale(br, &s->scale));
+  *done = s->scale == 0.0f;
+  if (*done && bv->bits != (bv->packing == gcompPackStructured ? GCOMP_SCALE_BITS : 32u))
+    return gcomp_fail(gcompCorruptPayload, "zero-vector body has extra bits");
+  return gcompSuccess;
+}
+
 gcompResult_t gcomp_level_decode(const gcomp_level_desc *d, const gcomp_body_view *bv,
                                  float *y) {
   if (bv->packing == gcompPackDirect) return gcomp_direct_read(bv, y);
-  gcomp_level_scale s = {0.0f, d->limit(bv->param, bv->iparam, bv->n)};
-  if (s.K == 0) return gcomp_fail(gcompCorruptPayload, "parameter too small for d");
+  gcomp_level_scale s;
   gcomp_bitreader br;
-  gcomp_br_init(&br, bv->body, bv->bits);
-  GCOMP_TRY(read_scale(&br, &s.scale));
-  if (s.scale == 0.0f) {
-    if (bv->bits != (bv->packing == gcompPackStructured ? GCOMP_SCALE_BITS : 32u))
-      return gcomp_fail(gcompCorruptPayload, "zero-vector body has extra bits");
+  int zero = 0;
+  GCOMP_TRY(begin_decode(d, bv, &br, &s, &zero));
+  if (zero) {
     memset(y, 0, (size_t)bv->n * sizeof *y);
     return gcompSuccess;
   }
+  if (bv->packing == gcompPackFixed) return decode_fixed_fused(d, bv, &br, &s, y, 0, 0.0f);
   int32_t *v = malloc((size_t)bv->n * sizeof *v);
   if (!v) return gcomp_fail(gcompOutOfMemory, "level buffer allocation failed");
   gcompResult_t r = read_levels(d, bv, &br, s.K, v);
   if (r == gcompSuccess) d->dequantize(v, bv->n, &s, y);
   free(v);
-  for (uint64_t i = 0; r == gcompSuccess && i < bv->n; i++)
-    if (!isfinite(y[i])) r = gcomp_fail(gcompCorruptPayload, "value overflows float32");
+  if (r == gcompSuccess && !all_finite(y, bv->n))
+    r = gcomp_fail(gcompCorruptPayload, "value overflows float32");
   return r;
+}
+
+gcompResult_t gcomp_level_decode_acc(const gcomp_level_desc *d, const gcomp_body_view *bv,
+                                     float *dst, float beta) {
+  if (bv->packing != gcompPackFixed) return gcompNotAvailable; /* nothing touched */
+  gcomp_level_scale s;
+  gcomp_bitreader br;
+  int zero = 0;
+  GCOMP_TRY(begin_decode(d, bv, &br, &s, &zero));
+  if (zero) {
+    for (uint64_t i = 0; i < bv->n; i++) dst[i] = 0.0f + beta * dst[i];
+    return gcompSuccess;
+  }
+  return decode_fixed_fused(d, bv, &br, &s, dst, 1, beta);
 }

@@ -67,6 +67,10 @@ gcompResult_t gcomp_level_encode(const gcomp_level_desc *d, const gcomp_body_in 
                                  gcomp_body_out *out);
 gcompResult_t gcomp_level_decode(const gcomp_level_desc *d, const gcomp_body_view *v,
                                  float *y);
+/* dst[0..n) = decoded + beta * dst in one pass, for packing fixed; other
+ * packings: gcompNotAvailable with nothing touched (see gcomp_method). */
+gcompResult_t gcomp_level_decode_acc(const gcomp_level_desc *d, const gcomp_body_view *v,
+                                     float *dst, float beta);
 /* Worst-case body bytes in the codec's configured packing. */
 size_t gcomp_level_bound(const gcomp_level_desc *d, const struct gcompCodec *c, uint64_t n);
 

@@ -53,7 +53,7 @@ static void nd_dequantize(const int32_t *v, uint64_t len, const gcomp_level_scal
 static uint32_t nd_limit(double param, uint64_t iparam, uint64_t n) {
   (void)param;
   (void)n;
-  return iparam >= 1 && iparam <= GCOMP_ND_MAX_LEVELS ? (uint32_t)iparam : 0;
+  return gcomp_nd_level_limit(iparam);
 }
 
 /* FORMAT.md: 31 + 8 ceil(n/64) + n log2 5 + min((s-1) n, 4^s / (2 e ln 2)),
@@ -76,6 +76,10 @@ static gcompResult_t nd_encode(const gcomp_body_in *in, gcomp_body_out *out) {
 
 static gcompResult_t nd_decode(const gcomp_body_view *bv, float *y) {
   return gcomp_level_decode(&nd_levels, bv, y);
+}
+
+static gcompResult_t nd_decode_acc(const gcomp_body_view *bv, float *dst, float beta) {
+  return gcomp_level_decode_acc(&nd_levels, bv, dst, beta);
 }
 
 static size_t nd_bound(const struct gcompCodec *c, uint64_t n) {
@@ -116,5 +120,6 @@ const gcomp_method gcomp_method_natural_dithering = {
     .theory = nd_theory,
     .encode = nd_encode,
     .decode = nd_decode,
+    .decode_acc = nd_decode_acc,
     .bound = nd_bound,
 };

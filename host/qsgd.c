@@ -30,7 +30,7 @@ static gcompResult_t qsgd_prepare(const gcomp_body_in *in, gcomp_level_scale *s)
 static uint32_t qsgd_limit(double param, uint64_t iparam, uint64_t n) {
   (void)param;
   (void)n;
-  return iparam >= 1 && iparam <= GCOMP_QSGD_MAX_LEVELS ? (uint32_t)iparam : 0;
+  return gcomp_qsgd_level_limit(iparam);
 }
 
 /* For each nonzero level: the gap from the previous one (the first from
@@ -97,6 +97,10 @@ static gcompResult_t qsgd_decode(const gcomp_body_view *bv, float *y) {
   return gcomp_level_decode(&qsgd_levels, bv, y);
 }
 
+static gcompResult_t qsgd_decode_acc(const gcomp_body_view *bv, float *dst, float beta) {
+  return gcomp_level_decode_acc(&qsgd_levels, bv, dst, beta);
+}
+
 static size_t qsgd_bound(const struct gcompCodec *c, uint64_t n) {
   return gcomp_level_bound(&qsgd_levels, c, n);
 }
@@ -134,5 +138,6 @@ const gcomp_method gcomp_method_qsgd = {
     .theory = qsgd_theory,
     .encode = qsgd_encode,
     .decode = qsgd_decode,
+    .decode_acc = qsgd_decode_acc,
     .bound = qsgd_bound,
 };

@@ -102,6 +102,10 @@ static gcompResult_t sd_decode(const gcomp_body_view *bv, float *y) {
   return gcomp_level_decode(levels_of(bv->method), bv, y);
 }
 
+static gcompResult_t sd_decode_acc(const gcomp_body_view *bv, float *dst, float beta) {
+  return gcomp_level_decode_acc(levels_of(bv->method), bv, dst, beta);
+}
+
 static size_t sd_bound(const struct gcompCodec *c, uint64_t n) {
   return gcomp_level_bound(levels_of(c->config.method), c, n);
 }
@@ -157,6 +161,7 @@ const gcomp_method gcomp_method_sd = {
     .theory = sd_theory,
     .encode = sd_encode,
     .decode = sd_decode,
+    .decode_acc = sd_decode_acc,
     .bound = sd_bound,
 };
 
@@ -171,5 +176,6 @@ const gcomp_method gcomp_method_sd_unbiased = {
     .theory = sd_theory,
     .encode = sd_encode,
     .decode = sd_decode,
+    .decode_acc = sd_decode_acc,
     .bound = sd_bound,
 };

@@ -11,13 +11,12 @@
 
 #include <math.h>
 
-/* The bits of a non-negative float order as the float does, so the
- * maximum is an integer reduction that vectorizes; the input is finite
- * (checked before the codec runs). */
+/* An integer reduction that vectorizes; the input is finite (checked
+ * before the codec runs). */
 GCOMP_HOT static float max_abs(const float *x, uint64_t n) {
   uint32_t m = 0;
   for (uint64_t i = 0; i < n; i++) {
-    uint32_t a = gcomp_f2u(x[i]) & 0x7fffffffu;
+    uint32_t a = gcomp_abs_bits(x[i]);
     m = a > m ? a : m;
   }
   return gcomp_u2f(m);
@@ -66,6 +65,10 @@ static gcompResult_t terngrad_decode(const gcomp_body_view *bv, float *y) {
   return gcomp_level_decode(&terngrad_levels, bv, y);
 }
 
+static gcompResult_t terngrad_decode_acc(const gcomp_body_view *bv, float *dst, float beta) {
+  return gcomp_level_decode_acc(&terngrad_levels, bv, dst, beta);
+}
+
 static size_t terngrad_bound(const struct gcompCodec *c, uint64_t n) {
   return gcomp_level_bound(&terngrad_levels, c, n);
 }
@@ -102,5 +105,6 @@ const gcomp_method gcomp_method_terngrad = {
     .theory = terngrad_theory,
     .encode = terngrad_encode,
     .decode = terngrad_decode,
+    .decode_acc = terngrad_decode_acc,
     .bound = terngrad_bound,
 };

@@ -232,6 +232,46 @@ TEST(Api, DecodeAccumulatesWithBeta) {
   EXPECT_EQ(gcompDecode(nullptr, p.size(), acc.data(), acc.size(), 0), gcompInvalidArgument);
 }
 
+// Accumulation fused into decoding (packing fixed of the level codecs) and
+// accumulation after decoding (every other case) must be the same
+// arithmetic: dst = decoded + beta * dst, bit for bit, chunk edges and the
+// zero vector included.
+TEST(Api, AccumulationMatchesDecodeThenAxpyForEveryCodec) {
+  const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+      codecs = {{"sd", {{"packing", "fixed"}}},
+                {"sd", {{"packing", "entropy"}}},
+                {"sd", {{"packing", "fixed"}, {"rotate", "1"}}},
+                {"sd-unbiased", {{"packing", "fixed"}}},
+                {"sd-unbiased", {{"packing", "structured"}}},
+                {"qsgd", {{"packing", "fixed"}}},
+                {"natural-dithering", {{"packing", "fixed"}}},
+                {"terngrad", {{"packing", "fixed"}}},
+                {"natural", {{"packing", "fixed"}}},
+                {"spherical", {{"alpha", "0.5"}}},
+                {"topk", {}},
+                {"fp16", {}},
+                {"identity", {}}};
+  for (const auto &[name, params] : codecs) {
+    Codec codec(name, params);
+    for (uint64_t d : {1ull, 4095ull, 4097ull, 10000ull}) {
+      for (const std::string fam : {"gaussian", "sparse", "zero"}) {
+        SCOPED_TRACE(name + " d=" + std::to_string(d) + " " + fam);
+        auto x = fam == "zero" ? std::vector<float>(d, 0.0f) : gtv::family(fam, d, 6);
+        auto p = gth::encode(codec, x, 3);
+        ASSERT_FALSE(p.empty());
+        auto y = gth::decode(p, d);
+        auto acc = gtv::family("heavy", d, 8);
+        acc[0] = -0.0f;
+        std::vector<float> want(d);
+        for (uint64_t i = 0; i < d; i++) want[i] = y[i] + -0.75f * acc[i];
+        ASSERT_EQ(gcompDecode(p.data(), p.size(), acc.data(), d, -0.75f), gcompSuccess)
+            << gcompGetLastErrorDetail();
+        ASSERT_TRUE(gth::bitwise_equal(acc, want));
+      }
+    }
+  }
+}
+
 TEST(Api, IdentityIsExact) {
   Codec codec("identity");
   for (uint64_t d : {1ull, 7ull, 1000ull}) {

@@ -29,6 +29,11 @@ GCOMP_HD_INLINE float gcomp_u2f(uint32_t u) {
 #endif
 }
 
+/* |x| as its float bits: non-negative floats order as their bit patterns
+ * (NaN above Inf above every finite value), so a maximum of magnitudes is
+ * an integer maximum, exact in any order (a GPU atomicMax). */
+GCOMP_HD_INLINE uint32_t gcomp_abs_bits(float x) { return gcomp_f2u(x) & 0x7fffffffu; }
+
 GCOMP_HD_INLINE uint64_t gcomp_d2u(double v) {
 #if defined(__CUDA_ARCH__)
   return (uint64_t)__double_as_longlong(v);

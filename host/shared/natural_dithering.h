@@ -14,6 +14,11 @@
 
 #define GCOMP_ND_MAX_LEVELS 30u
 
+/* K from the header's block field s: s itself, or 0 outside 1..30. */
+GCOMP_HD_INLINE uint32_t gcomp_nd_level_limit(uint64_t s) {
+  return s >= 1 && s <= GCOMP_ND_MAX_LEVELS ? (uint32_t)s : 0;
+}
+
 /* The scale |x| as a float: rounding is monotone and every |x_i| <= |x| is
  * a float, so |x_i| / scale <= 1. Returns 0, or -1 when the scale is not a
  * normal float; *scale = 0 for the zero vector. */

@@ -12,6 +12,12 @@
 
 #define GCOMP_QSGD_MAX_LEVELS ((uint32_t)1 << 20)
 
+/* K from the header's block field s, as the decoder sees it: s itself, or
+ * 0 when s is outside 1..2^20. */
+GCOMP_HD_INLINE uint32_t gcomp_qsgd_level_limit(uint64_t s) {
+  return s >= 1 && s <= GCOMP_QSGD_MAX_LEVELS ? (uint32_t)s : 0;
+}
+
 /* gamma = (float)(|x| / s), raised to the next float when gamma * s < |x|
  * (that product is exact in double: 24 + 20 bits). Then every |x_i| /
  * gamma <= s exactly, so no level exceeds s. Returns 0, or -1 when gamma
