@@ -7,6 +7,8 @@
  * tuning, not the codec):
  *   GD   (identity, none): gamma = 1 / L
  *   DCGD (unbiased, U(omega)): gamma = 1 / (L (1 + omega / N))
+ *   DIANA (unbiased, algo=diana): gamma = 1 / (L (1 + 6 omega / N)), shift
+ *        rate a = 1 / (1 + omega) (Horvath et al. 2019, strongly convex case)
  *   EF21 (biased, distortion alpha): gamma = 1 / (L + L~ sqrt(beta / theta)),
  *        theta = 1 - sqrt(alpha), beta = alpha / (1 - sqrt(alpha)),
  *        L~ = sqrt(mean_i L_i^2): the EF21 paper's theta = 1 - sqrt(1 - a),
@@ -27,13 +29,15 @@
   "usage: gcomp train --problem ridge|logistic [--data FILE | --data synthetic:M,D,KAPPA]\n" \
   "         [--codecs LIST] [--workers N] [--target T] [--max-iters N] [--csv FILE]\n"         \
   "         [--plot FILE.png] [--lambda L] [--seed S] [--mpi]\n"                               \
-  "LIST: comma-separated NAME[:PARAM=VALUE]... (default identity,sd,sd-unbiased,spherical,\n"  \
-  "topk); 'topk' without k sweeps k and keeps the best; 'none' sends raw floats. Defaults:\n"  \
-  "heart_scale (a bias column appended), 4 workers (under mpirun: one per rank), target\n"     \
-  "1e-4, 100000 iterations, lambda 1/m (synthetic ridge: 0), seed 0. FILE: LibSVM, or dense\n" \
-  "CSV (label,x1,...,xd a row; optional header) when its name ends in .csv."
+  "LIST: comma-separated NAME[:PARAM=VALUE]... (default identity,sd,sd-unbiased,\n"           \
+  "sd-unbiased:algo=diana,spherical,topk); 'topk' without k sweeps k and keeps the best;\n"   \
+  "'none' sends raw floats; algo=diana trains an unbiased codec with DIANA's shifts instead\n" \
+  "of DCGD. Defaults: heart_scale (a bias column appended), 4 workers (under mpirun: one\n"  \
+  "per rank), target 1e-4, 100000 iterations, lambda 1/m (synthetic ridge: 0), seed 0.\n"    \
+  "FILE: LibSVM, or dense CSV (label,x1,...,xd a row; optional header) when its name ends\n" \
+  "in .csv."
 #define MAX_RUNS 64
-#define DEFAULT_CODECS "identity,sd,sd-unbiased,spherical,topk"
+#define DEFAULT_CODECS "identity,sd,sd-unbiased,sd-unbiased:algo=diana,spherical,topk"
 
 typedef struct {
   char label[96];
@@ -52,7 +56,7 @@ typedef struct {
   uint64_t max_iters, seed;
 } options_t;
 
-static const char *const algo_names[] = {"GD", "DCGD", "EF21"};
+static const char *const algo_names[] = {"GD", "DCGD", "EF21", "DIANA"};
 
 static int usage_error(const char *fmt, const char *arg) {
   char msg[256];
@@ -161,20 +165,25 @@ static void label_of(gcompCodec_t codec, char *out, size_t size) {
   if (c.rotate && n > 0 && (size_t)n < size) snprintf(out + n, size - (size_t)n, ":rotate=1");
 }
 
-/* The step size of the algorithm that fits the codec's class. */
-static int choose_method(const problem_t *p, run_t *r) {
+/* The step size of the algorithm that fits the codec's class (diana: the
+ * shifted method instead of DCGD, for unbiased codecs only). */
+static int choose_method(const problem_t *p, run_t *r, int diana) {
   train_method_t *m = &r->method;
   gcompClass_t cls = gcompClassExact;
   if (m->codec && gcompCodecGetClass(m->codec, &cls) != gcompSuccess)
     return cli_lib_error("codec class", gcompCodecGetClass(m->codec, &cls));
+  if (diana && cls != gcompClassUnbiased)
+    return cli_error("train: algo=diana needs an unbiased codec (%s is not)", r->label) + 1;
   if (cls == gcompClassExact) {
     m->algo = TRAIN_GD;
     m->gamma = 1.0 / p->L;
   } else if (cls == gcompClassUnbiased) {
     gcompResult_t res = gcompCodecGetOmega(m->codec, p->d, &r->param);
     if (res != gcompSuccess) return cli_lib_error("codec omega", res);
-    m->algo = TRAIN_DCGD;
-    m->gamma = 1.0 / (p->L * (1.0 + r->param / p->N));
+    double w = r->param;
+    m->algo = diana ? TRAIN_DIANA : TRAIN_DCGD;
+    m->gamma = 1.0 / (p->L * (1.0 + (diana ? 6.0 : 1.0) * w / p->N));
+    m->shift_rate = (float)(1.0 / (1.0 + w));
   } else {
     gcompResult_t res = gcompCodecGetAlpha(m->codec, p->d, &r->param);
     if (res != gcompSuccess) return cli_lib_error("codec alpha", res);
@@ -186,7 +195,7 @@ static int choose_method(const problem_t *p, run_t *r) {
 }
 
 static int add_run(run_t *runs, int *n, const problem_t *p, const char *name, char **params,
-                   int np, int sweep, int k) {
+                   int np, int sweep, int k, int diana) {
   if (*n == MAX_RUNS) return cli_error("train: more than %d runs", MAX_RUNS);
   run_t *r = &runs[*n];
   memset(r, 0, sizeof *r);
@@ -197,10 +206,11 @@ static int add_run(run_t *runs, int *n, const problem_t *p, const char *name, ch
     if (cli_make_codec(name, params, np, &r->method.codec)) return 2;
     label_of(r->method.codec, r->label, sizeof r->label);
   }
+  if (diana) strncat(r->label, ":algo=diana", sizeof r->label - strlen(r->label) - 1);
   r->sweep = sweep;
   r->k = k;
   (*n)++;
-  return choose_method(p, r);
+  return choose_method(p, r, diana);
 }
 
 static int next_k(int k, int d) {
@@ -215,12 +225,19 @@ static int build_runs(const options_t *o, const problem_t *p, run_t *runs, int *
   int rc = 0;
   for (char *item = strtok_r(list, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
     char *params[10], *psave = NULL, *name = strtok_r(item, ":", &psave);
-    int np = 0, has_k = 0, has_alpha = 0;
+    int np = 0, has_k = 0, has_alpha = 0, diana = 0;
     for (char *q; np < 8 && (q = strtok_r(NULL, ":", &psave)) != NULL;) {
+      if (!strncmp(q, "algo=", 5)) { /* the training algorithm, not a codec parameter */
+        diana = !strcmp(q + 5, "diana");
+        if (!diana && strcmp(q + 5, "auto"))
+          rc = usage_error("algo must be auto or diana, got '%s'", q + 5);
+        continue;
+      }
       has_k |= !strncmp(q, "k=", 2);
       has_alpha |= !strncmp(q, "alpha=", 6);
       params[np++] = q;
     }
+    if (rc) break;
     char alpha[32], kbuf[32];
     if (!strcmp(name, "spherical") && !has_alpha) {
       snprintf(alpha, sizeof alpha, "alpha=%s", o->kind == PROBLEM_RIDGE ? "0.15" : "0.2");
@@ -231,10 +248,10 @@ static int build_runs(const options_t *o, const problem_t *p, run_t *runs, int *
       for (int k = 1; !rc && (uint64_t)k < p->d; k = next_k(k, (int)p->d)) {
         snprintf(kbuf, sizeof kbuf, "k=%d", k);
         params[np] = kbuf;
-        rc = add_run(runs, n, p, name, params, np + 1, 1, k);
+        rc = add_run(runs, n, p, name, params, np + 1, 1, k, diana);
       }
     } else {
-      rc = add_run(runs, n, p, name, params, np, 0, 0);
+      rc = add_run(runs, n, p, name, params, np, 0, 0, diana);
     }
   }
   free(list);
@@ -279,8 +296,9 @@ static void print_header(const problem_t *p, const options_t *o, int mpi) {
          p->kind == PROBLEM_RIDGE ? "Cholesky on the normal equations" : "Newton",
          p->xstar_grad, o->target, (unsigned long long)o->max_iters,
          (unsigned long long)o->seed);
-  printf("steps: GD 1/L; DCGD 1/(L (1 + omega/N)); EF21 1/(L + L~ sqrt(beta/theta)), "
-         "theta = 1 - sqrt(alpha), beta = alpha/(1 - sqrt(alpha)), alpha = gcomp's distortion\n");
+  printf("steps: GD 1/L; DCGD 1/(L (1 + omega/N)); DIANA 1/(L (1 + 6 omega/N)), shifts "
+         "learn at 1/(1 + omega); EF21 1/(L + L~ sqrt(beta/theta)), theta = 1 - sqrt(alpha), "
+         "beta = alpha/(1 - sqrt(alpha)), alpha = gcomp's distortion\n");
   printf("bytes: per worker, whole payloads with their headers; BODY: without headers "
          "(the paper's accounting); RATIO: bytes / Basic's bytes\n\n");
 }

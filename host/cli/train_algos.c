@@ -1,4 +1,4 @@
-/* GD, DCGD and EF21 over gcomp's compressed allreduce.
+/* GD, DCGD, EF21 and DIANA over gcomp's compressed allreduce.
  *
  * The in-process engine is the MPI engine unrolled: worker w's payload of
  * step t gets seed gcomp_payload_seed(seed, t, w, SEND, 0) (t is the
@@ -11,7 +11,15 @@
  *
  * EF21's g_i start at 0, as gcompErrorFeedbackCreate leaves them: the first
  * step then sends C(grad_i(x^0)), i.e. EF21 with g_i^0 = C(grad_i(x^0)),
- * and that first message is counted like every other. */
+ * and that first message is counted like every other.
+ *
+ * DIANA (Mishchenko et al. 2019) keeps a shift h_i per worker and their sum
+ * H on every worker, all from 0: worker i sends c_i = C(grad_i - h_i), the
+ * sum of the c_i comes back from a plain gcompAllReduce (sum), and every
+ * worker moves H += a sum, its own h_i += a c_i (c_i re-decoded from its own
+ * payload, which it re-encodes with the allreduce's seed under MPI). The
+ * shifts learn grad_i(x*), so the compression noise vanishes at x* and the
+ * method converges linearly where DCGD stalls at a noise floor. */
 #include "train_algos.h"
 
 #include "comm.h"
@@ -32,7 +40,8 @@ struct train_engine {
   size_t header; /* bytes of a payload header: body = payload - header */
   double *x, *grad;
   float *gf, *mean; /* gf: every worker's float gradient (in-process) or ours */
-  /* in-process only */
+  /* EF21's g_i / DIANA's h_i (in-process: every worker's; MPI: ours), their
+   * sum, the codec's input and a worker's own decoded payload */
   float *g, *G, *diff, *own;
   uint8_t *payloads;
   size_t *sizes, cap;
@@ -113,7 +122,7 @@ int train_engine_open(train_engine_t **out, const problem_t *p, int use_mpi, uin
   e->gf = malloc(workers * d * sizeof *e->gf);
   e->mean = malloc(d * sizeof *e->mean);
   int ok = e->x && e->grad && e->gf && e->mean;
-  if (ok && !use_mpi) {
+  if (ok) {
     e->g = malloc(workers * d * sizeof *e->g);
     e->G = malloc(d * sizeof *e->G);
     e->diff = malloc(d * sizeof *e->diff);
@@ -180,6 +189,31 @@ static void worker_gradient(train_engine_t *e, int w, float *out) {
   for (uint64_t k = 0; k < e->p->d; k++) out[k] = (float)e->grad[k];
 }
 
+/* A worker's own state from its decoded payload c: EF21 g += c, DIANA
+ * h += a c. Both engines call this, so they move the same bits. */
+static void shift_update(const train_method_t *m, float *g, const float *c, uint64_t d) {
+  if (m->algo == TRAIN_DIANA)
+    for (uint64_t k = 0; k < d; k++) g[k] = g[k] + m->shift_rate * c[k];
+  else
+    for (uint64_t k = 0; k < d; k++) g[k] += c[k];
+}
+
+/* The shared state from the sum s of the decoded payloads, and the step's
+ * aggregate (before the mean) into s: EF21 G += s, s = G; DIANA s = H + s,
+ * H += a s_old. */
+static void state_update(const train_method_t *m, float *G, float *s, uint64_t d) {
+  for (uint64_t k = 0; k < d; k++) {
+    float sum = s[k];
+    if (m->algo == TRAIN_DIANA) {
+      s[k] = G[k] + sum;
+      G[k] = G[k] + m->shift_rate * sum;
+    } else {
+      G[k] += sum;
+      s[k] = G[k];
+    }
+  }
+}
+
 /* One in-process step t: e->mean = the aggregate; *sent = bytes of all the
  * payloads of this step (whole, headers included). */
 static int local_step(train_engine_t *e, const train_method_t *m, uint64_t t, uint64_t *sent,
@@ -197,7 +231,7 @@ static int local_step(train_engine_t *e, const train_method_t *m, uint64_t t, ui
     *sent = 0;
     for (int w = 0; w < N; w++) {
       const float *src = e->gf + (size_t)w * d;
-      if (m->algo == TRAIN_EF21) {
+      if (m->algo == TRAIN_EF21 || m->algo == TRAIN_DIANA) {
         for (uint64_t k = 0; k < d; k++) e->diff[k] = src[k] - e->g[(size_t)w * d + k];
         src = e->diff;
       }
@@ -212,17 +246,14 @@ static int local_step(train_engine_t *e, const train_method_t *m, uint64_t t, ui
                                     w ? 1.0f : 0.0f);
       if (r != gcompSuccess) return fail(err, errsize, "decode", r);
     }
-    if (m->algo == TRAIN_EF21) {
+    if (m->algo == TRAIN_EF21 || m->algo == TRAIN_DIANA) {
       for (int w = 0; w < N; w++) {
         gcompResult_t r =
             gcompDecode(e->payloads + (size_t)w * e->cap, e->sizes[w], e->own, d, 0.0f);
         if (r != gcompSuccess) return fail(err, errsize, "decode", r);
-        for (uint64_t k = 0; k < d; k++) e->g[(size_t)w * d + k] += e->own[k];
+        shift_update(m, e->g + (size_t)w * d, e->own, d);
       }
-      for (uint64_t k = 0; k < d; k++) {
-        e->G[k] += e->mean[k];
-        e->mean[k] = e->G[k];
-      }
+      state_update(m, e->G, e->mean, d);
     }
   }
   float inv = (float)(1.0 / N);
@@ -238,8 +269,28 @@ typedef struct {
 } mpi_run_t;
 
 /* One step as MPI rank e->rank: *sent = the bytes this rank sent. */
-static int mpi_step(train_engine_t *e, const train_method_t *m, mpi_run_t *run, uint64_t *sent,
-                    char *err, size_t errsize) {
+/* DIANA as MPI rank e->rank, step t (the communicator's collective t):
+ * e->mean = H + the sum of the c_i; our own c_i re-encoded with the seed
+ * the allreduce gave it. */
+static int mpi_diana(train_engine_t *e, const train_method_t *m, mpi_run_t *run, uint64_t t,
+                     char *err, size_t errsize) {
+  uint64_t d = e->p->d;
+  for (uint64_t k = 0; k < d; k++) e->diff[k] = e->gf[k] - e->g[k];
+  gcompResult_t r = gcompAllReduce(e->diff, e->mean, d, m->codec, gcompSum, run->comm, NULL);
+  if (r != gcompSuccess) return fail(err, errsize, "allreduce", r);
+  uint64_t seed = gcomp_payload_seed(e->seed, t, e->rank, GCOMP_PHASE_SEND, 0);
+  r = gcompEncode(m->codec, e->diff, d, seed, e->payloads, e->cap, &e->sizes[0]);
+  if (r == gcompSuccess) r = gcompDecode(e->payloads, e->sizes[0], e->own, d, 0.0f);
+  if (r != gcompSuccess) return fail(err, errsize, "own payload", r);
+  shift_update(m, e->g, e->own, d);
+  state_update(m, e->G, e->mean, d);
+  float inv = (float)(1.0 / e->p->N);
+  for (uint64_t k = 0; k < d; k++) e->mean[k] *= inv;
+  return 0;
+}
+
+static int mpi_step(train_engine_t *e, const train_method_t *m, mpi_run_t *run, uint64_t t,
+                    uint64_t *sent, char *err, size_t errsize) {
   uint64_t d = e->p->d;
   worker_gradient(e, e->rank, e->gf);
   if (!m->codec) {
@@ -261,11 +312,15 @@ static int mpi_step(train_engine_t *e, const train_method_t *m, mpi_run_t *run, 
     *sent = d * sizeof(float);
     return 0;
   }
-  gcompResult_t r = run->ef ? gcompAllReduceEF(e->gf, e->mean, d, m->codec, gcompMean, run->ef,
-                                               run->comm, NULL)
-                            : gcompAllReduce(e->gf, e->mean, d, m->codec, gcompMean, run->comm,
-                                             NULL);
-  if (r != gcompSuccess) return fail(err, errsize, "allreduce", r);
+  gcompResult_t r = gcompSuccess;
+  if (m->algo == TRAIN_DIANA) {
+    if (mpi_diana(e, m, run, t, err, errsize)) return 1;
+  } else {
+    r = run->ef ? gcompAllReduceEF(e->gf, e->mean, d, m->codec, gcompMean, run->ef, run->comm,
+                                   NULL)
+                : gcompAllReduce(e->gf, e->mean, d, m->codec, gcompMean, run->comm, NULL);
+    if (r != gcompSuccess) return fail(err, errsize, "allreduce", r);
+  }
   gcompCommStats_t st;
   r = gcompCommGetStats(run->comm, &st);
   if (r != gcompSuccess) return fail(err, errsize, "communicator stats", r);
@@ -308,7 +363,7 @@ static int iterate(train_engine_t *e, const train_method_t *m, double target, ui
       sent = s;
     }
 #ifdef GCOMP_CLI_HAVE_MPI
-    rc = e->mpi ? mpi_step(e, m, &run, &sent[t], err, errsize)
+    rc = e->mpi ? mpi_step(e, m, &run, t, &sent[t], err, errsize)
                 : local_step(e, m, t, &sent[t], err, errsize);
 #else
     rc = local_step(e, m, t, &sent[t], err, errsize);
@@ -331,17 +386,18 @@ int train_run(train_engine_t *e, const train_method_t *m, double target, uint64_
               train_curve_t *c, char *err, size_t errsize) {
   const problem_t *p = e->p;
   memset(c, 0, sizeof *c);
-  if (m->codec && !e->mpi) {
+  size_t workers = e->mpi ? 1 : (size_t)p->N; /* whose payloads and state we hold */
+  if (m->codec) {
     gcompResult_t r = gcompEncodeBound(m->codec, p->d, &e->cap);
     if (r != gcompSuccess) return fail(err, errsize, "encode bound", r);
     free(e->payloads);
-    e->payloads = malloc((size_t)p->N * e->cap);
+    e->payloads = malloc(workers * e->cap);
     if (!e->payloads) return snprintf(err, errsize, "out of memory"), 1;
   }
-  if (!e->mpi) { /* EF21's g_i and G start at 0, as a new gcompErrorFeedback_t */
-    memset(e->g, 0, (size_t)p->N * p->d * sizeof *e->g);
-    memset(e->G, 0, p->d * sizeof *e->G);
-  }
+  /* EF21's g_i and G start at 0, as a new gcompErrorFeedback_t; so do
+   * DIANA's shifts */
+  memset(e->g, 0, workers * p->d * sizeof *e->g);
+  memset(e->G, 0, p->d * sizeof *e->G);
   uint64_t *sent = NULL;
   int rc = iterate(e, m, target, max_iters, c, &sent, err, errsize);
   uint64_t steps = c->n ? c->n - 1 : 0;

@@ -1,4 +1,4 @@
-/* The three training algorithms of `gcomp train` (plain GD, DCGD, EF21) on
+/* The training algorithms of `gcomp train` (plain GD, DCGD, EF21, DIANA) on
  * two engines that do the same arithmetic: N workers simulated in one
  * process, or one worker per MPI rank through gcompAllReduce[EF]. */
 #ifndef GCOMP_CLI_TRAIN_ALGOS_H
@@ -16,13 +16,16 @@ int gcomp_cmd_train(int argc, char **argv);
 typedef enum {
   TRAIN_GD = 0,   /* exact gradients: identity, or no codec at all */
   TRAIN_DCGD = 1, /* unbiased codecs: x -= gamma mean_i C(grad_i) */
-  TRAIN_EF21 = 2  /* biased codecs: x -= gamma mean_i g_i, g_i += C(grad_i - g_i) */
+  TRAIN_EF21 = 2, /* biased codecs: x -= gamma mean_i g_i, g_i += C(grad_i - g_i) */
+  TRAIN_DIANA = 3 /* unbiased codecs, shifted: c_i = C(grad_i - h_i),
+                     x -= gamma (H + sum_i c_i) / N, h_i += a c_i, H += a sum_i c_i */
 } train_algo_t;
 
 typedef struct {
   gcompCodec_t codec; /* NULL: raw float32, not through gcomp at all */
   train_algo_t algo;
   double gamma;
+  float shift_rate; /* DIANA's a = 1 / (1 + omega) */
 } train_method_t;
 
 /* One point per iteration t = 0..n-1 (t = 0: x^0, nothing sent yet). Bytes
