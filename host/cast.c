@@ -38,8 +38,7 @@ static inline uint32_t exp_mask(cast_kind k) {
 }
 
 static inline int overflows(cast_kind k, float x) {
-  uint32_t limit = k == CAST_BF16 ? GCOMP_BF16_OVERFLOW_BITS : GCOMP_F16_OVERFLOW_BITS;
-  return (gcomp_f2u(x) & 0x7fffffffu) >= limit;
+  return gcomp_half_overflows(x, k == CAST_BF16);
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -6,26 +6,18 @@
  * and validates. Error budget: docs/spherical.md. */
 #include "codec.h"
 #include "error.h"
-#include "golomb_rice.h"
 #include "shared/bitio.h"
 #include "shared/spherical.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define R_BITS 31u
-#define K_BITS 5u
-#define CODE_BITS 8u
-#define HEAD_BITS (R_BITS + K_BITS)
-
-/* The decoder's limit on a Rice quotient (format) and this encoder's own,
- * much lower one: with the k chosen below, a quotient above 256 has
- * probability below 0.618^257 < 2^-178 a block, and the limit keeps the
- * structured bound finite (gcomp_spherical_bound). */
-#define READ_MAX_QUOTIENT ((uint64_t)1 << 32)
-#define ENCODE_MAX_QUOTIENT 256u
+#define R_BITS GCOMP_SC_R_BITS
+#define K_BITS GCOMP_SC_K_BITS
+#define CODE_BITS GCOMP_SC_CODE_BITS
+#define HEAD_BITS GCOMP_SC_HEAD_BITS
+#define ENCODE_MAX_QUOTIENT GCOMP_SC_ENCODE_MAX_QUOTIENT
 
 #define DEFAULT_ALPHA 0.5
 #define MAX_TRIALS_CEILING 16777216.0 /* 2^24 */
@@ -42,24 +34,6 @@ static gcompResult_t cap_log2(double alpha_s, uint64_t m, double *lp) {
     return gcomp_fail(gcompInternalError, "log2 P(%g, %llu) failed", alpha_s,
                       (unsigned long long)m);
   return gcompSuccess;
-}
-
-/* Rice parameter minimising the expected length k + 1 + q / (1 - q) of a
- * geometric T with success probability P, where q = (1 - P)^(2^k) is the
- * chance the quotient passes each unary step. Squaring keeps it to IEEE
- * arithmetic; the first minimum wins. */
-static unsigned rice_parameter(double log2P) {
-  double q = 1.0 - exp2(log2P), best = INFINITY;
-  unsigned best_k = 0;
-  for (unsigned k = 0; k <= 31; k++) {
-    double len = (double)k + 1.0 + q / (1.0 - q);
-    if (len < best) {
-      best = len;
-      best_k = k;
-    }
-    q *= q;
-  }
-  return best_k;
 }
 
 static gcompResult_t spherical_configure(gcompCodecConfig_t *cfg, double *param,
@@ -138,7 +112,7 @@ static gcompResult_t make_plan(const gcomp_body_in *in, plan *p) {
   p->one_minus_as = 1.0 - as;
   p->c = gcomp_sqrt_rn(p->one_minus_as);
   GCOMP_TRY(cap_log2(as, p->m, &lp));
-  p->k = rice_parameter(lp);
+  p->k = gcomp_sc_rice_parameter(lp);
   /* T - 1 < 257 * 2^k, at most 257 * 2^31 < 2^40: within the format's cap. */
   p->max_trial = (uint64_t)(ENCODE_MAX_QUOTIENT + 1) << p->k;
   return gcompSuccess;
@@ -149,8 +123,8 @@ static uint32_t block_len(const plan *p, uint64_t b) {
   return (uint32_t)(left < p->m ? left : p->m);
 }
 
-/* Largest block norm rounded up to a float, so r_b / R <= 1 for all b;
- * raised to FLT_MIN if below, since R must be 0 or normal. */
+/* The scale R (gcomp_sc_scale) and the sum of all block norms, in block
+ * order (the underflow test of FORMAT-spherical.md uses it). */
 static gcompResult_t scale_of(const plan *p, const float *x, float *R, double *total) {
   double worst = 0.0, sum = 0.0;
   for (uint64_t b = 0; b < p->nb; b++) {
@@ -158,56 +132,12 @@ static gcompResult_t scale_of(const plan *p, const float *x, float *R, double *t
     worst = rr > worst ? rr : worst;
     sum += rr;
   }
-  double r = sqrt(worst);
   *total = sum;
-  if (!(r <= (double)FLT_MAX))
+  if (gcomp_sc_scale(worst, R) != 0)
     return gcomp_fail(gcompParameterOutOfRange,
                       "a block norm (%g) exceeds the float32 range of the scale R",
-                      r);
-  float f = (float)r;
-  if ((double)f < r) f = nextafterf(f, INFINITY);
-  if (r > 0 && f < FLT_MIN) f = FLT_MIN;
-  if (!((double)f <= (double)FLT_MAX))
-    return gcomp_fail(gcompParameterOutOfRange,
-                      "a block norm (%g) exceeds the float32 range of the scale R",
-                      r);
-  *R = f;
+                      sqrt(worst));
   return gcompSuccess;
-}
-
-/* Squares of x[4j..m) for each group j: what a candidate's remaining
- * coordinates could still line up with. */
-static void tail_squares(const float *x, uint32_t m, double *tail) {
-  uint32_t w = (m + 3) / 4;
-  tail[w] = 0.0;
-  for (uint32_t j = w; j-- > 0;) {
-    uint32_t end = 4 * j + 4 < m ? 4 * j + 4 : m;
-    tail[j] = tail[j + 1] + gcomp_sc_sumsq(x + 4 * j, end - 4 * j);
-  }
-}
-
-/* Builds candidate t four coordinates at a time and gives up on it as soon
- * as no completion can pass (an encoder shortcut, not part of the format).
- * With a = <g, x> and b = |g|^2 so far, the best cos^2 any completion
- * reaches is (a^2 / b + tail) / rr for a > 0 (the rest of g aligned with
- * the rest of x, suitably scaled), and tends to at most tail / rr for
- * a <= 0. Rounding in these sums is below 2^-44 rr, so a 2^-30 rr slack
- * means every candidate dropped here also fails gcomp_sc_accept: T is the
- * same as without the shortcut. Returns 1 if g is complete and may pass. */
-static int build_candidate(const plan *p, uint64_t b, uint64_t t, const float *x,
-                           uint32_t mb, double rr, const double *tail, float *g) {
-  uint32_t w = (mb + 3) / 4;
-  double a = 0.0, sq = 0.0, need = p->one_minus_as * rr - 0x1p-30 * rr;
-  for (uint32_t j = 0; j < w; j++) {
-    gcomp_sc_candidate_group(p->seed, b, t, mb, j, g);
-    uint32_t end = 4 * j + 4 < mb ? 4 * j + 4 : mb;
-    for (uint32_t i = 4 * j; i < end; i++) {
-      a += (double)g[i] * (double)x[i];
-      sq += (double)g[i] * (double)g[i];
-    }
-    if (j + 1 < w && (a > 0.0 ? a * a / sq : 0.0) + tail[j + 1] < need) return 0;
-  }
-  return 1;
 }
 
 /* First accepted candidate of block b; writes its output to y if y. */
@@ -216,10 +146,9 @@ static gcompResult_t search_block(const plan *p, uint64_t b, const float *x,
                                   float *y) {
   float g[GCOMP_SC_MAX_BLOCK];
   double tail[GCOMP_SC_MAX_BLOCK / 4 + 1], gg;
-  tail_squares(x, mb, tail);
+  gcomp_sc_tail_squares(x, mb, tail);
   for (uint64_t t = 1; t <= p->max_trial; t++) {
-    if (!build_candidate(p, b, t, x, mb, rr, tail, g)) continue;
-    if (gcomp_sc_accept(g, x, mb, rr, p->one_minus_as, &gg)) {
+    if (gcomp_sc_try(p->seed, b, t, x, mb, rr, tail, p->one_minus_as, g, &gg)) {
       if (y) gcomp_sc_output(g, mb, rt, p->c, gg, y);
       *T = t;
       return gcompSuccess;
@@ -358,26 +287,23 @@ static gcompResult_t corrupt_block(uint64_t b, const char *what) {
 static gcompResult_t decode_blocks(const gcomp_body_view *v, gcomp_bitreader *br,
                                    double R, unsigned k, double c, float *y) {
   uint64_t m = v->iparam, nb = (v->n + m - 1) / m;
-  float g[GCOMP_SC_MAX_BLOCK];
+  static const char *const why[] = {"", "body ends before the norm code",
+                                    "trial count truncated or too long",
+                                    "trial count above 2^40"};
   for (uint64_t b = 0; b < nb; b++) {
     uint64_t left = v->n - b * m;
     uint32_t mb = (uint32_t)(left < m ? left : m);
     float *yb = y + b * m;
-    unsigned code = (unsigned)gcomp_br_get(br, CODE_BITS);
-    if (br->overrun) return corrupt_block(b, "body ends before the norm code");
+    unsigned code;
+    uint64_t t1;
+    int r = gcomp_sc_read_block(br, k, &code, &t1);
+    if (r != GCOMP_SC_READ_OK) return corrupt_block(b, why[r]);
     if (code == 0) {
       memset(yb, 0, mb * sizeof *yb);
       continue;
     }
-    uint64_t t1;
-    if (!gcomp_rice_get(br, k, READ_MAX_QUOTIENT, &t1))
-      return corrupt_block(b, "trial count truncated or too long");
-    if (t1 >= GCOMP_SC_MAX_TRIALS) return corrupt_block(b, "trial count above 2^40");
-    gcomp_sc_candidate(v->seed, b, t1 + 1, mb, g);
-    double gg = gcomp_sc_sumsq(g, mb);
-    /* A zero candidate never passes the encoder's test (<g, x> > 0). */
-    if (!(gg > 0)) return corrupt_block(b, "trial names a zero candidate");
-    gcomp_sc_output(g, mb, gcomp_sc_norm_value(R, code), c, gg, yb);
+    if (!gcomp_sc_block_output(v->seed, b, t1 + 1, mb, R, code, c, yb))
+      return corrupt_block(b, "trial names a zero candidate");
   }
   return gcompSuccess;
 }

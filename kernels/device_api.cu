@@ -4,6 +4,8 @@
  * on the caller's stream, in the order of host/encode.c. Nothing here
  * allocates or waits, except gcompDeviceGetStatus, whose job is to wait. */
 #include "device_stages.cuh"
+#include "device_baselines.cuh"
+#include "device_select.cuh"
 
 #include <math.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "shared/sparse_dithering.h"
 extern "C" {
 #include "codec.h"
+#include "select.h"
 #include "wire.h"
 }
 
@@ -26,6 +29,12 @@ struct plan {
   gcompCodec_t codec;
   gcompMethod_t method;
   int sd, rnd, rotate;
+  int sc; /* spherical: its own region, carved by device_spherical.cu */
+  size_t sc_region;
+  int rk; /* rand-k, k resolved for n: device_select.cu */
+  uint64_t k;
+  size_t sel_region;
+  int bl; /* a baseline codec (qsgd ... bf16): device_baselines.cu */
   uint64_t d, n, chunks;
   uint32_t K;
   /* byte offsets into the workspace */
@@ -42,6 +51,9 @@ size_t take(size_t *at, size_t bytes) {
 gcompResult_t supported(const gcompCodecConfig_t *cfg) {
   gcompMethod_t m = cfg->method;
   if (m == gcompIdentity) return gcompSuccess; /* always direct */
+  if (m == gcompSpherical) return gcompSuccess; /* structured, direct and auto */
+  if (m == gcompRandK) return gcompSuccess;     /* structured, direct and auto */
+  if (gcomp_dev_bl_family_of(m) != GCOMP_DEV_BL_NONE) return gcomp_dev_bl_supported(cfg);
   if (m != gcompSparseDithering && m != gcompSparseDitheringUnbiased)
     return gcomp_fail(gcompNotAvailable, "codec %s is not yet on the GPU",
                       gcompMethodName(m) ? gcompMethodName(m) : "?");
@@ -67,7 +79,10 @@ gcompResult_t make_plan(gcompCodec_t codec, uint64_t d, plan *p) {
   memset(p, 0, sizeof *p);
   p->codec = codec;
   p->method = cfg->method;
-  p->sd = cfg->method != gcompIdentity;
+  p->sc = cfg->method == gcompSpherical;
+  p->bl = gcomp_dev_bl_family_of(cfg->method) != GCOMP_DEV_BL_NONE;
+  p->rk = cfg->method == gcompRandK;
+  p->sd = cfg->method != gcompIdentity && !p->sc && !p->bl && !p->rk;
   p->rnd = cfg->method == gcompSparseDitheringUnbiased;
   p->rotate = cfg->rotate != 0;
   p->d = d;
@@ -82,12 +97,12 @@ gcompResult_t make_plan(gcompCodec_t codec, uint64_t d, plan *p) {
   size_t at = 0;
   take(&at, sizeof(gcomp_dev_head)); /* offset 0: gcompDeviceGetStatus finds it there */
   p->call = take(&at, sizeof(gcomp_dev_call));
-  if (p->sd || p->rotate) {
+  if (p->sd || p->rotate || p->bl) {
     uint64_t m = (p->n + GCOMP_NORM_CHUNK - 1) / GCOMP_NORM_CHUNK;
     p->norm_a = take(&at, (size_t)m * sizeof(double));
     p->norm_b = take(&at, (size_t)((m + GCOMP_NORM_LANES - 1) / GCOMP_NORM_LANES) * sizeof(double));
   }
-  if (p->sd) {
+  if (p->sd || (p->bl && gcomp_dev_bl_fixed(p->method))) {
     p->chunks = (p->n + GCOMP_FIXED_CHUNK - 1) / GCOMP_FIXED_CHUNK;
     p->width = take(&at, (size_t)p->chunks * 4);
     p->escapes = take(&at, (size_t)p->chunks * 4);
@@ -95,6 +110,17 @@ gcompResult_t make_plan(gcompCodec_t codec, uint64_t d, plan *p) {
     p->offsets = take(&at, (size_t)p->chunks * 8);
     GCOMP_TRY(gcomp_dev_fixed_scan_bytes(p->chunks, &p->scan_bytes));
     p->scan = take(&at, p->scan_bytes);
+  }
+  if (p->sc) {
+    size_t bytes;
+    GCOMP_TRY(gcomp_dev_sc_bytes(p->n, codec->iparam, &bytes));
+    p->sc_region = take(&at, bytes);
+  }
+  if (p->rk) {
+    size_t bytes;
+    GCOMP_TRY(gcomp_k_resolve(codec, p->n, &p->k));
+    GCOMP_TRY(gcomp_dev_sel_bytes(p->n, &bytes));
+    p->sel_region = take(&at, bytes);
   }
   if (p->rotate) p->rot = take(&at, (size_t)p->n * sizeof(float));
   p->total = at;
@@ -137,6 +163,7 @@ gcomp_dev_fixed fixed_of(const plan *p, void *ws) {
 gcomp_dev_header header_template(const plan *p, uint64_t seed) {
   gcomp_header h = {p->method, p->sd ? gcompPackFixed : gcompPackDirect, p->rotate, p->d,
                     seed, 0, p->codec->param, p->codec->iparam};
+  if (p->bl) h.packing = gcomp_dev_bl_packing(p->method);
   gcomp_dev_header t;
   gcomp_header_write(&h, t.b); /* body_bits 0: it reads nothing past the 64 bytes */
   memset(t.b + GCOMP_CHECKSUM_OFFSET, 0, 8);
@@ -177,7 +204,7 @@ extern "C" GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const f
     return gcomp_fail(gcompDstTooSmall, "dst must hold at least the %d-byte header",
                       GCOMP_HEADER_BYTES);
   /* Identity's size does not depend on the data: refuse now, not later. */
-  if (!p.sd && (dstCapacity - GCOMP_HEADER_BYTES) / 4 < p.n)
+  if (!p.sd && !p.sc && !p.bl && !p.rk && (dstCapacity - GCOMP_HEADER_BYTES) / 4 < p.n)
     return gcomp_fail(gcompDstTooSmall, "dst holds %zu bytes, identity needs %llu",
                       dstCapacity, (unsigned long long)(GCOMP_HEADER_BYTES + 4 * p.n));
   cudaStream_t s = (cudaStream_t)stream;
@@ -198,7 +225,20 @@ extern "C" GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const f
     gcomp_dev_fixed f = fixed_of(&p, workspace);
     GCOMP_TRY(gcomp_dev_sumsq(x, p.n, na, nb, call, s));
     GCOMP_TRY(gcomp_dev_sd_scale(codec->param, p.n, p.K, call, s));
-    GCOMP_TRY(gcomp_dev_sd_encode_fixed(x, seed, p.rnd, &f, out, dstCapacity, &h, call, s));
+    gcomp_dev_symbols sym = p.rnd ? GCOMP_DEV_SYM_UNBIASED : GCOMP_DEV_SYM_SD;
+    GCOMP_TRY(gcomp_dev_encode_fixed(sym, x, seed, &f, out, dstCapacity, &h, call, s));
+  } else if (p.bl) {
+    gcomp_dev_fixed f = fixed_of(&p, workspace);
+    gcomp_dev_bl_args a = {p.method, p.n, codec->iparam};
+    GCOMP_TRY(gcomp_dev_bl_encode(&a, x, seed, &f, na, nb, out, dstCapacity, &h, call, s));
+  } else if (p.sc) {
+    gcomp_dev_sc_args a = {p.n, codec->iparam, codec->param, (int)codec->config.packing};
+    GCOMP_TRY(gcomp_dev_sc_encode(x, &a, seed, at<void>(workspace, p.sc_region), out,
+                                  dstCapacity, &h, call, s));
+  } else if (p.rk) {
+    gcomp_dev_sel_args a = {p.n, p.k, (int)codec->config.packing};
+    GCOMP_TRY(gcomp_dev_randk_encode(x, &a, !p.rotate, seed, at<void>(workspace, p.sel_region),
+                                     out, dstCapacity, &h, call, s));
   } else {
     GCOMP_TRY(gcomp_dev_identity_encode(x, p.n, !p.rotate, out, dstCapacity, &h, call, s));
   }
@@ -223,10 +263,14 @@ extern "C" GCOMP_API gcompResult_t gcompDecodeDevice(gcompCodec_t codec, const v
   cudaStream_t s = (cudaStream_t)stream;
   gcomp_dev_call *call = at<gcomp_dev_call>(workspace, p.call);
   const uint8_t *in = static_cast<const uint8_t *>(src);
+  int packing = p.sd ? (int)gcompPackFixed : (int)gcompPackDirect;
+  if (p.bl) packing = (int)gcomp_dev_bl_packing(p.method);
+  if (p.sc || p.rk) /* with packing auto, either of the codec's packings (-1) */
+    packing = codec->config.packing == gcompPackAuto ? -1 : (int)codec->config.packing;
   gcomp_dev_expect e = {known_methods(),
                         codec->m->packings,
                         (int)p.method,
-                        p.sd ? (int)gcompPackFixed : (int)gcompPackDirect,
+                        packing,
                         p.rotate,
                         p.d,
                         p.n,
@@ -240,7 +284,18 @@ extern "C" GCOMP_API gcompResult_t gcompDecodeDevice(gcompCodec_t codec, const v
   float *y = p.rotate ? at<float>(workspace, p.rot) : dst;
   if (p.sd) {
     gcomp_dev_fixed f = fixed_of(&p, workspace);
-    GCOMP_TRY(gcomp_dev_sd_decode_fixed(in, &f, y, !p.rotate, beta, call, s));
+    GCOMP_TRY(gcomp_dev_decode_fixed(GCOMP_DEV_SYM_SD, in, &f, y, !p.rotate, beta, call, s));
+  } else if (p.bl) {
+    gcomp_dev_fixed f = fixed_of(&p, workspace);
+    gcomp_dev_bl_args a = {p.method, p.n, codec->iparam};
+    GCOMP_TRY(gcomp_dev_bl_decode(&a, in, &f, y, !p.rotate, beta, call, s));
+  } else if (p.sc) {
+    GCOMP_TRY(gcomp_dev_sc_decode(in, p.n, codec->iparam, at<void>(workspace, p.sc_region), y,
+                                  !p.rotate, beta, call, s));
+  } else if (p.rk) {
+    gcomp_dev_sel_args a = {p.n, p.k, (int)codec->config.packing};
+    GCOMP_TRY(gcomp_dev_randk_decode(in, &a, at<void>(workspace, p.sel_region), y, !p.rotate,
+                                     beta, call, s));
   } else {
     GCOMP_TRY(gcomp_dev_identity_decode(in, p.n, y, !p.rotate, beta, call, s));
   }

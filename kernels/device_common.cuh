@@ -67,6 +67,9 @@ struct gcomp_dev_call {
   uint64_t stored;    /* decode: the header's checksum field */
   uint64_t seed;      /* decode: the header's seed */
   double param;       /* decode: the header's nu / omega */
+  double sumabs;      /* canonical sum of |x_i| (scaled sign) */
+  uint32_t absmax;    /* max gcomp_abs_bits(x_i), by atomicMax (exact) */
+  uint32_t unused2;
 };
 
 /* The 64 header bytes as gcomp_header_write makes them with body_bits = 0
@@ -88,6 +91,12 @@ __device__ inline bool gcomp_dev_failed(const gcomp_dev_call *c) {
 
 __device__ inline bool gcomp_dev_finite(float v) {
   return (__float_as_uint(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+/* A decoded value into out[i]: written, or accumulated as encode.c does
+ * (a float multiply then a float add; the kernels are built without FMA). */
+__device__ inline void gcomp_dev_put(float *out, uint64_t i, float v, int to_dst, float beta) {
+  out[i] = !to_dst || beta == 0.0f ? v : v + beta * out[i];
 }
 
 /* ------------------------------------------------ little-endian bytes */

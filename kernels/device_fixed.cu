@@ -1,5 +1,7 @@
-/* Sparse Dithering with the fixed section (docs/FORMAT.md), one 256-thread
- * block per 4096-symbol chunk, making host/fixed_stream.c's bytes.
+/* The fixed section (docs/FORMAT.md), one 256-thread block per
+ * 4096-symbol chunk, making host/fixed_stream.c's bytes for every codec
+ * that uses it: the kernels are templates on the codec's symbol function
+ * (device_symbols.cuh), so the section's logic exists once.
  *
  * Encode is two passes over x with a CUB scan between them: `fixed_count`
  * quantizes a chunk and picks its width from the escape counts, the scan
@@ -20,7 +22,7 @@
 #include "shared/bits.h"
 #include "shared/fixed_pack.h"
 #include "shared/philox.h"
-#include "shared/sparse_dithering.h"
+#include "device_symbols.cuh"
 
 namespace {
 
@@ -35,7 +37,6 @@ using BlockScan = cub::BlockScan<uint32_t, kThreads>;
 struct enc_job {
   const float *x;
   uint64_t n, chunks, seed;
-  int rnd;
   uint32_t *width, *escapes;
   uint64_t *sizes, *offsets;
   uint8_t *dst;
@@ -49,9 +50,10 @@ __device__ uint32_t chunk_len(uint64_t n, uint64_t c) {
   return left < kChunk ? (uint32_t)left : kChunk;
 }
 
-/* Zigzag symbols of x[i .. i + 4), i a multiple of 4 so the four share one
- * Philox draw as in sparse_dithering.c; values past n give 0. */
-__device__ void quantize4(const enc_job &j, uint64_t i, float gamma, uint32_t z[4]) {
+/* Symbols of x[i .. i + 4), i a multiple of 4 so the four share one
+ * Philox draw as on the CPU; values past n give 0. */
+template <class S>
+__device__ void quantize4(const enc_job &j, uint64_t i, float gamma, uint32_t K, uint32_t z[4]) {
   float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   if (i >= j.n) {
     for (int k = 0; k < 4; k++) z[k] = 0;
@@ -63,13 +65,15 @@ __device__ void quantize4(const enc_job &j, uint64_t i, float gamma, uint32_t z[
   } else {
     for (int k = 0; k < 4; k++) v[k] = i + k < j.n ? j.x[i + k] : 0.0f;
   }
-  if (j.rnd) {
-    gcomp_u32x4 r = gcomp_philox(j.seed, GCOMP_STREAM_ROUNDING, i >> 2);
-    for (int k = 0; k < 4; k++)
-      z[k] = gcomp_zigzag(gcomp_sd_quantize_unbiased(v[k], gamma, r.v[k]));
-  } else {
-    for (int k = 0; k < 4; k++) z[k] = gcomp_zigzag(gcomp_sd_quantize(v[k], gamma));
-  }
+  gcomp_u32x4 r = {{0u, 0u, 0u, 0u}};
+  if (S::kRandom) r = gcomp_philox(j.seed, GCOMP_STREAM_ROUNDING, i >> 2);
+  for (int k = 0; k < 4; k++) z[k] = S::encode(v[k], gamma, K, r.v[k]);
+}
+
+/* A scaled codec's zero scale is the zero vector: no chunks at all. */
+template <class S>
+__device__ bool zero_vector(float gamma) {
+  return S::kBase != 0 && gamma == 0.0f;
 }
 
 /* Histogram key of a symbol: 2 * bit length + (is 2^b - 1). Then esc[w],
@@ -82,12 +86,14 @@ __device__ uint32_t sym_key(uint32_t z) {
   return 2 * b + ones;
 }
 
+template <class S>
 __global__ void __launch_bounds__(kThreads) fixed_count(enc_job j) {
   if (gcomp_dev_failed(j.call)) return;
   float gamma = j.call->gamma;
+  uint32_t K = j.call->K;
   uint64_t c = blockIdx.x, off = c * kChunk;
   uint32_t len = chunk_len(j.n, c);
-  if (gamma == 0.0f) { /* the zero vector: no chunks at all */
+  if (zero_vector<S>(gamma)) {
     if (threadIdx.x == 0) j.sizes[c] = 0;
     return;
   }
@@ -101,7 +107,7 @@ __global__ void __launch_bounds__(kThreads) fixed_count(enc_job j) {
    * of 32 colliding ones (most symbols share a handful of keys). */
   for (uint32_t g = threadIdx.x; g < kChunk / 4; g += kThreads) {
     uint32_t z[4];
-    quantize4(j, off + 4 * g, gamma, z);
+    quantize4<S>(j, off + 4 * g, gamma, K, z);
     for (int k = 0; k < 4; k++) {
       bool in = 4 * g + k < len;
       uint32_t key = in ? sym_key(z[k]) : kKeys;
@@ -115,12 +121,8 @@ __global__ void __launch_bounds__(kThreads) fixed_count(enc_job j) {
   __syncthreads();
   if (threadIdx.x != 0) return;
   for (uint32_t w = 0; w < kThreads / 32; w++) zmax = max(zmax, warp_max[w]);
-  /* sparse_dithering.c's check_levels, on this chunk's largest level. */
-  uint32_t worst = (zmax >> 1) + (zmax & 1u);
-  if (worst > j.call->K)
-    gcomp_dev_fail(j.call, gcompInternalError);
-  else if (!gcomp_dev_finite(gcomp_sd_dequantize((int32_t)worst, gamma)))
-    gcomp_dev_fail(j.call, gcompParameterOutOfRange);
+  gcompResult_t checked = S::check(zmax, gamma, K);
+  if (checked != gcompSuccess) gcomp_dev_fail(j.call, checked);
   uint32_t esc[33] = {0};
   uint32_t longer = len - hist[0] - hist[1];
   for (uint32_t w = 1; w < 32; w++) {
@@ -135,37 +137,41 @@ __global__ void __launch_bounds__(kThreads) fixed_count(enc_job j) {
 }
 
 /* The body's size is known once the scan is done: header, or DstTooSmall. */
+template <class S>
 __global__ void fixed_layout(enc_job j) {
   if (gcomp_dev_failed(j.call)) return;
-  uint64_t body = 4;
-  if (j.call->gamma != 0.0f)
+  uint64_t body = S::kBase;
+  if (!zero_vector<S>(j.call->gamma))
     body += 4 * j.chunks + j.offsets[j.chunks - 1] + j.sizes[j.chunks - 1];
   gcomp_dev_put_header(j.dst, j.cap, j.h, body, j.call);
 }
 
+template <class S>
 __global__ void __launch_bounds__(kThreads) fixed_pack(enc_job j) {
   if (gcomp_dev_failed(j.call)) return;
   float gamma = j.call->gamma;
+  uint32_t K = j.call->K;
   uint8_t *body = j.dst + 64;
   uint64_t c = blockIdx.x, off = c * kChunk;
   /* gamma's 31 bits then the zero pad bit: gamma is never negative. */
-  if (c == 0 && threadIdx.x == 0) gcomp_dev_st_u32(body, gcomp_f2u(gamma));
-  if (gamma == 0.0f) return;
+  if (S::kBase && c == 0 && threadIdx.x == 0) gcomp_dev_st_u32(body, gcomp_f2u(gamma));
+  if (zero_vector<S>(gamma)) return;
+  uint8_t *section = body + S::kBase;
   __shared__ uint32_t z[kChunk];
   __shared__ uint32_t words[kChunk]; /* the packed bits, LSB first */
   __shared__ BlockScan::TempStorage scan;
   uint32_t len = chunk_len(j.n, c);
   for (uint32_t g = threadIdx.x; g < kChunk / 4; g += kThreads) {
     uint32_t q[4];
-    quantize4(j, off + 4 * g, gamma, q);
+    quantize4<S>(j, off + 4 * g, gamma, K, q);
     for (uint32_t k = 0; k < 4; k++)
       if (4 * g + k < len) z[4 * g + k] = q[k];
   }
   unsigned w = j.width[c];
   uint32_t n_esc = j.escapes[c];
-  uint8_t *out = body + 4 + 4 * j.chunks + j.offsets[c];
+  uint8_t *out = section + 4 * j.chunks + j.offsets[c];
   if (threadIdx.x == 0) {
-    gcomp_dev_st_u32(body + 4 + 4 * c, (uint32_t)j.sizes[c]);
+    gcomp_dev_st_u32(section + 4 * c, (uint32_t)j.sizes[c]);
     out[0] = (uint8_t)w;
     out[1] = (uint8_t)n_esc;
     out[2] = (uint8_t)(n_esc >> 8);
@@ -209,13 +215,15 @@ struct dec_job {
 };
 
 /* The verified table (gcomp_dev_verify checked it fits) as u64 for the scan. */
+template <class S>
 __global__ void fixed_table(dec_job j) {
-  bool read = !gcomp_dev_failed(j.call) && j.call->gamma != 0.0f;
+  bool read = !gcomp_dev_failed(j.call) && !zero_vector<S>(j.call->gamma);
   for (uint64_t c = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; c < j.chunks;
        c += (uint64_t)gridDim.x * blockDim.x)
-    j.sizes[c] = read ? gcomp_dev_ld_u32(j.src + 68 + 4 * c) : 0;
+    j.sizes[c] = read ? gcomp_dev_ld_u32(j.src + 64 + S::kBase + 4 * c) : 0;
 }
 
+template <class S>
 __global__ void __launch_bounds__(kThreads) fixed_unpack(dec_job j) {
   if (gcomp_dev_failed(j.call)) return;
   __shared__ uint32_t words[kChunk];
@@ -227,14 +235,14 @@ __global__ void __launch_bounds__(kThreads) fixed_unpack(dec_job j) {
   uint64_t c = blockIdx.x, off = c * kChunk;
   uint32_t len = chunk_len(j.n, c);
   if (threadIdx.x == 0) bad = 0;
-  if (gamma == 0.0f) {
+  if (zero_vector<S>(gamma)) {
     for (uint32_t k = threadIdx.x; k < len; k += kThreads) vals[k] = 0.0f;
   } else {
     /* Framing, as decode_chunk and gcomp_fixed_decode check it; every
      * thread reads the same bytes and takes the same branch. */
-    uint64_t section = j.call->body_bits / 8 - 4;
+    uint64_t section = j.call->body_bits / 8 - S::kBase;
     uint64_t pos = 4 * j.chunks + j.offsets[c], size = j.sizes[c];
-    const uint8_t *p = j.src + 68 + pos;
+    const uint8_t *p = j.src + 64 + S::kBase + pos;
     bool ok = pos <= section && size <= section - pos &&
               (c + 1 < j.chunks || pos + size == section) && size >= GCOMP_FIXED_HEAD;
     unsigned w = ok ? p[0] : 0;
@@ -283,9 +291,8 @@ __global__ void __launch_bounds__(kThreads) fixed_unpack(dec_job j) {
         zz = gcomp_dev_ld_u32(esc + 4 * (size_t)rank++);
         if (zz < marker) bad = 1;
       }
-      if ((zz >> 1) + (zz & 1u) > K) bad = 1;
-      float v = gcomp_sd_dequantize(gcomp_unzigzag(zz), gamma);
-      if (!gcomp_dev_finite(v)) bad = 1;
+      float v = 0.0f;
+      if (!S::decode(zz, gamma, K, &v)) bad = 1;
       vals[k] = v;
     }
   }
@@ -294,14 +301,8 @@ __global__ void __launch_bounds__(kThreads) fixed_unpack(dec_job j) {
     if (threadIdx.x == 0) gcomp_dev_fail(j.call, gcompCorruptPayload);
     return;
   }
-  for (uint32_t k = threadIdx.x; k < len; k += kThreads) {
-    float v = vals[k];
-    uint64_t i = off + k;
-    if (!j.to_dst)
-      j.out[i] = v;
-    else /* mul then add, no FMA (--fmad=false): encode.c's rounding */
-      j.out[i] = j.beta == 0.0f ? v : v + j.beta * j.out[i];
-  }
+  for (uint32_t k = threadIdx.x; k < len; k += kThreads)
+    gcomp_dev_put(j.out, off + k, vals[k], j.to_dst, j.beta);
 }
 
 gcompResult_t scan(const gcomp_dev_fixed *f, cudaStream_t s) {
@@ -313,6 +314,35 @@ gcompResult_t scan(const gcomp_dev_fixed *f, cudaStream_t s) {
   return gcompSuccess;
 }
 
+template <class S>
+gcompResult_t encode_fixed(const enc_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
+  unsigned blocks = (unsigned)f->chunks;
+  fixed_count<S><<<blocks, kThreads, 0, s>>>(j);
+  GCOMP_LAUNCHED();
+  gcompResult_t r = scan(f, s);
+  if (r != gcompSuccess) return r;
+  fixed_layout<S><<<1, 1, 0, s>>>(j);
+  GCOMP_LAUNCHED();
+  fixed_pack<S><<<blocks, kThreads, 0, s>>>(j);
+  GCOMP_LAUNCHED();
+  return gcompSuccess;
+}
+
+template <class S>
+gcompResult_t decode_fixed(const dec_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
+  fixed_table<S><<<gcomp_dev_blocks(f->chunks, kThreads, 4096), kThreads, 0, s>>>(j);
+  GCOMP_LAUNCHED();
+  gcompResult_t r = scan(f, s);
+  if (r != gcompSuccess) return r;
+  fixed_unpack<S><<<(unsigned)f->chunks, kThreads, 0, s>>>(j);
+  GCOMP_LAUNCHED();
+  return gcompSuccess;
+}
+
+using sym_sd = gcomp_sym_levels<gcomp_q_nearest>;
+using sym_unbiased = gcomp_sym_levels<gcomp_q_unbiased>;
+using sym_nd = gcomp_sym_levels<gcomp_q_natural_dithering>;
+
 }  // namespace
 
 gcompResult_t gcomp_dev_fixed_scan_bytes(uint64_t chunks, size_t *bytes) {
@@ -322,33 +352,32 @@ gcompResult_t gcomp_dev_fixed_scan_bytes(uint64_t chunks, size_t *bytes) {
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_dev_sd_encode_fixed(const float *x, uint64_t seed, int rnd,
-                                        const gcomp_dev_fixed *f, uint8_t *dst,
-                                        size_t cap, const gcomp_dev_header *h,
-                                        gcomp_dev_call *call, cudaStream_t s) {
-  enc_job j = {x,        f->n,     f->chunks, seed, rnd, f->width, f->escapes,
-               f->sizes, f->offsets, dst,     cap,  *h,  call};
-  unsigned blocks = (unsigned)f->chunks;
-  fixed_count<<<blocks, kThreads, 0, s>>>(j);
-  GCOMP_LAUNCHED();
-  gcompResult_t r = scan(f, s);
-  if (r != gcompSuccess) return r;
-  fixed_layout<<<1, 1, 0, s>>>(j);
-  GCOMP_LAUNCHED();
-  fixed_pack<<<blocks, kThreads, 0, s>>>(j);
-  GCOMP_LAUNCHED();
-  return gcompSuccess;
+gcompResult_t gcomp_dev_encode_fixed(gcomp_dev_symbols sym, const float *x, uint64_t seed,
+                                     const gcomp_dev_fixed *f, uint8_t *dst, size_t cap,
+                                     const gcomp_dev_header *h, gcomp_dev_call *call,
+                                     cudaStream_t s) {
+  enc_job j = {x,        f->n,       f->chunks, seed, f->width, f->escapes,
+               f->sizes, f->offsets, dst,       cap,  *h,       call};
+  switch (sym) {
+  case GCOMP_DEV_SYM_SD: return encode_fixed<sym_sd>(j, f, s);
+  case GCOMP_DEV_SYM_UNBIASED: return encode_fixed<sym_unbiased>(j, f, s);
+  case GCOMP_DEV_SYM_ND: return encode_fixed<sym_nd>(j, f, s);
+  case GCOMP_DEV_SYM_NATURAL: return encode_fixed<gcomp_sym_natural>(j, f, s);
+  }
+  return gcomp_fail(gcompInternalError, "fixed section: symbol function %d", (int)sym);
 }
 
-gcompResult_t gcomp_dev_sd_decode_fixed(const uint8_t *src, const gcomp_dev_fixed *f,
-                                        float *out, int to_dst, float beta,
-                                        gcomp_dev_call *call, cudaStream_t s) {
+/* Decoding depends on the value rule only: sd and the unbiased codecs
+ * share gamma * level. */
+gcompResult_t gcomp_dev_decode_fixed(gcomp_dev_symbols sym, const uint8_t *src,
+                                     const gcomp_dev_fixed *f, float *out, int to_dst,
+                                     float beta, gcomp_dev_call *call, cudaStream_t s) {
   dec_job j = {src, f->n, f->chunks, f->sizes, f->offsets, out, to_dst, beta, call};
-  fixed_table<<<gcomp_dev_blocks(f->chunks, kThreads, 4096), kThreads, 0, s>>>(j);
-  GCOMP_LAUNCHED();
-  gcompResult_t r = scan(f, s);
-  if (r != gcompSuccess) return r;
-  fixed_unpack<<<(unsigned)f->chunks, kThreads, 0, s>>>(j);
-  GCOMP_LAUNCHED();
-  return gcompSuccess;
+  switch (sym) {
+  case GCOMP_DEV_SYM_SD:
+  case GCOMP_DEV_SYM_UNBIASED: return decode_fixed<sym_sd>(j, f, s);
+  case GCOMP_DEV_SYM_ND: return decode_fixed<sym_nd>(j, f, s);
+  case GCOMP_DEV_SYM_NATURAL: return decode_fixed<gcomp_sym_natural>(j, f, s);
+  }
+  return gcomp_fail(gcompInternalError, "fixed section: symbol function %d", (int)sym);
 }

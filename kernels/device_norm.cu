@@ -1,9 +1,9 @@
-/* The canonical sum of squares (shared/norm.h) and the scalars derived from
- * it. One 256-thread block per 4096-value chunk, then one per group of 256
- * partials, level by level: exactly the CPU's lanes and trees, so the
- * double that decides gamma is the same bits on both sides. The level
- * count follows from len alone, so the host enqueues every level without
- * waiting. */
+/* The canonical sums of squares and of magnitudes (shared/norm.h) and the
+ * scalars derived from them. One 256-thread block per 4096-value chunk,
+ * then one per group of 256 partials, level by level: exactly the CPU's
+ * lanes and trees, so the double that decides gamma is the same bits on
+ * both sides. The level count follows from len alone, so the host
+ * enqueues every level without waiting. */
 #include "device_stages.cuh"
 
 #include "shared/norm.h"
@@ -26,17 +26,17 @@ __device__ double tree_reduce(double *p, uint32_t n) {
   return p[0];
 }
 
+/* l1: the sum of |x_i| (gcomp_chunk_sumabs) instead of the squares. */
 __global__ void __launch_bounds__(GCOMP_NORM_LANES)
-    norm_chunks(const float *x, uint64_t len, double *out, const gcomp_dev_call *call) {
+    norm_chunks(const float *x, uint64_t len, int l1, double *out, const gcomp_dev_call *call) {
   if (gcomp_dev_failed(call)) return;
   __shared__ double p[GCOMP_NORM_LANES];
   uint64_t off = (uint64_t)blockIdx.x * GCOMP_NORM_CHUNK;
   uint32_t m = (uint32_t)(len - off < GCOMP_NORM_CHUNK ? len - off : GCOMP_NORM_CHUNK);
   double acc = 0.0;
-  for (uint32_t k = threadIdx.x; k < m; k += GCOMP_NORM_LANES) {
-    double v = (double)x[off + k];
-    acc += v * v; /* no DFMA: the file is built with --fmad=false */
-  }
+  /* no DFMA in the adds: the file is built with --fmad=false */
+  for (uint32_t k = threadIdx.x; k < m; k += GCOMP_NORM_LANES)
+    acc += l1 ? gcomp_norm_abs_term(x[off + k]) : gcomp_norm_sq_term(x[off + k]);
   p[threadIdx.x] = acc;
   double r = tree_reduce(p, GCOMP_NORM_LANES);
   if (threadIdx.x == 0) out[blockIdx.x] = r;
@@ -81,14 +81,12 @@ __global__ void sd_scale(double param, uint64_t n, uint32_t K, gcomp_dev_call *c
   call->K = K;
 }
 
-}  // namespace
-
-gcompResult_t gcomp_dev_sumsq(const float *x, uint64_t len, double *a, double *b,
-                              gcomp_dev_call *call, cudaStream_t s) {
+/* The canonical sum into *sum, a device address. */
+gcompResult_t canonical_sum(const float *x, uint64_t len, int l1, double *a, double *b,
+                            double *sum, gcomp_dev_call *call, cudaStream_t s) {
   uint64_t m = (len + GCOMP_NORM_CHUNK - 1) / GCOMP_NORM_CHUNK;
   /* n <= 2^40 gives at most 2^28 chunks: within the grid's x limit. */
-  norm_chunks<<<(unsigned)m, GCOMP_NORM_LANES, 0, s>>>(x, len, m == 1 ? &call->sumsq : a,
-                                                        call);
+  norm_chunks<<<(unsigned)m, GCOMP_NORM_LANES, 0, s>>>(x, len, l1, m == 1 ? sum : a, call);
   GCOMP_LAUNCHED();
   /* Ping-pong: a block of a level reads a group another block may be
    * overwriting if the level worked in place. */
@@ -96,7 +94,7 @@ gcompResult_t gcomp_dev_sumsq(const float *x, uint64_t len, double *a, double *b
   while (m > 1) {
     uint64_t groups = (m + GCOMP_NORM_LANES - 1) / GCOMP_NORM_LANES;
     norm_groups<<<(unsigned)groups, GCOMP_NORM_LANES, 0, s>>>(
-        in, m, groups == 1 ? &call->sumsq : out, call);
+        in, m, groups == 1 ? sum : out, call);
     GCOMP_LAUNCHED();
     double *t = in;
     in = out;
@@ -104,6 +102,18 @@ gcompResult_t gcomp_dev_sumsq(const float *x, uint64_t len, double *a, double *b
     m = groups;
   }
   return gcompSuccess;
+}
+
+}  // namespace
+
+gcompResult_t gcomp_dev_sumsq(const float *x, uint64_t len, double *a, double *b,
+                              gcomp_dev_call *call, cudaStream_t s) {
+  return canonical_sum(x, len, 0, a, b, &call->sumsq, call, s);
+}
+
+gcompResult_t gcomp_dev_sumabs(const float *x, uint64_t len, double *a, double *b,
+                               gcomp_dev_call *call, cudaStream_t s) {
+  return canonical_sum(x, len, 1, a, b, &call->sumabs, call, s);
 }
 
 gcompResult_t gcomp_dev_check_rotatable(gcomp_dev_call *call, cudaStream_t s) {

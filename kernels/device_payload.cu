@@ -3,6 +3,7 @@
  * mod 2^64, so any order gives the CPU's value), and the last kernel of a
  * call, which publishes the payload size and the status. */
 #include "device_stages.cuh"
+#include "device_baselines.cuh"
 
 #include "shared/bits.h"
 #include "shared/checksum.h"
@@ -178,16 +179,26 @@ __global__ void read_header(hdr_job j) {
 
 /* The header_ok of identity.c and sparse_dithering.c. */
 __device__ bool header_ok(int method, double param, uint64_t iparam) {
+  if (gcomp_dev_bl_family_of(method) != GCOMP_DEV_BL_NONE)
+    return gcomp_dev_bl_header_ok(method, param, iparam);
+  if (method == gcompSpherical) /* spherical.c's header_ok */
+    return param > 0.0 && param < 1.0 && iparam >= 1 && iparam <= 64;
+  if (method == gcompRandK) /* k <= n: gcomp_dev_randk_decode */
+    return param == 0.0 && iparam >= 1;
   if (iparam != 0) return false;
   if (method == gcompIdentity) return param == 0.0;
   if (method == gcompSparseDithering) return param > 0.0 && param < 1.0;
   return param > 0.0 && param <= 1e6;
 }
 
-/* sparse_dithering.c's sd_decode up to the chunks: K, gamma, framing. */
+/* level_stream.c's decode up to the chunks: K, gamma, framing (sd and the
+ * level codecs of device_baselines.cuh). */
 __device__ gcompResult_t sd_framing(const hdr_job &j) {
   gcomp_dev_call *call = j.call;
-  uint32_t K = gcomp_sd_level_limit(call->param, j.e.n, j.e.method == gcompSparseDitheringUnbiased);
+  int m = j.e.method;
+  uint32_t K = m == gcompSparseDithering || m == gcompSparseDitheringUnbiased
+                   ? gcomp_sd_level_limit(call->param, j.e.n, m == gcompSparseDitheringUnbiased)
+                   : gcomp_dev_bl_limit(m, gcomp_dev_ld_u64(j.src + 48));
   if (K == 0) return gcompCorruptPayload;
   uint64_t bits = call->body_bits;
   if (bits < 31) return gcompCorruptPayload;
@@ -213,10 +224,15 @@ __device__ gcompResult_t verify_payload(const hdr_job &j) {
   if (p[6] != j.e.method) return gcompInvalidUsage;
   if (!((j.e.packings >> p[7]) & 1u)) return gcompCorruptPayload;
   if (!header_ok(p[6], j.call->param, gcomp_dev_ld_u64(p + 48))) return gcompCorruptPayload;
-  if (p[7] != j.e.packing || p[8] != j.e.rotate || gcomp_dev_ld_u64(p + 16) != j.e.d)
+  if ((j.e.packing >= 0 && p[7] != j.e.packing) || p[8] != j.e.rotate || gcomp_dev_ld_u64(p + 16) != j.e.d)
     return gcompInvalidUsage;
   if (j.e.method == gcompIdentity)
     return j.call->body_bits == 32 * j.e.n ? gcompSuccess : gcompCorruptPayload;
+  if (j.e.method == gcompSpherical) return gcompSuccess; /* its body: gcomp_dev_sc_decode */
+  if (j.e.method == gcompRandK) return gcompSuccess;     /* gcomp_dev_randk_decode */
+  gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(j.e.method);
+  if (fam != GCOMP_DEV_BL_NONE && fam != GCOMP_DEV_BL_LEVELS)
+    return gcomp_dev_bl_framing(p, j.e.method, j.e.n, j.e.chunks, j.call);
   return sd_framing(j);
 }
 

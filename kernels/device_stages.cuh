@@ -14,6 +14,10 @@
 gcompResult_t gcomp_dev_sumsq(const float *x, uint64_t len, double *a, double *b,
                               gcomp_dev_call *call, cudaStream_t s);
 
+/* call->sumabs = sum of |x_i| in the same order (scaled sign). */
+gcompResult_t gcomp_dev_sumabs(const float *x, uint64_t len, double *a, double *b,
+                               gcomp_dev_call *call, cudaStream_t s);
+
 /* encode.c's check_rotatable on call->sumsq: NaN/Inf, or |x| > 2^100. */
 gcompResult_t gcomp_dev_check_rotatable(gcomp_dev_call *call, cudaStream_t s);
 
@@ -46,20 +50,28 @@ struct gcomp_dev_fixed {
 
 gcompResult_t gcomp_dev_fixed_scan_bytes(uint64_t chunks, size_t *bytes);
 
-/* Sparse Dithering body with fixed packing, x[0..n) already rotated, gamma
- * in call; writes the header too once the size is known (and nothing at
- * all if the payload would pass dst + cap). */
-gcompResult_t gcomp_dev_sd_encode_fixed(const float *x, uint64_t seed, int rnd,
-                                        const gcomp_dev_fixed *f, uint8_t *dst,
-                                        size_t cap, const gcomp_dev_header *h,
-                                        gcomp_dev_call *call, cudaStream_t s);
+/* The symbol function of a fixed section (device_symbols.cuh). */
+enum gcomp_dev_symbols {
+  GCOMP_DEV_SYM_SD,       /* sd: rounding to nearest */
+  GCOMP_DEV_SYM_UNBIASED, /* sd-unbiased, qsgd, terngrad */
+  GCOMP_DEV_SYM_ND,       /* natural dithering, K = s */
+  GCOMP_DEV_SYM_NATURAL   /* natural compression: no scale before the section */
+};
+
+/* A fixed-packed body, x[0..n) already rotated, the scale (gamma) and K in
+ * call; writes the header too once the size is known (and nothing at all
+ * if the payload would pass dst + cap). */
+gcompResult_t gcomp_dev_encode_fixed(gcomp_dev_symbols sym, const float *x, uint64_t seed,
+                                     const gcomp_dev_fixed *f, uint8_t *dst, size_t cap,
+                                     const gcomp_dev_header *h, gcomp_dev_call *call,
+                                     cudaStream_t s);
 
 /* Decodes a verified fixed-packed body into out[0..n): straight into the
  * caller's dst (`to_dst`, with beta) or into a buffer for the inverse
  * rotation. */
-gcompResult_t gcomp_dev_sd_decode_fixed(const uint8_t *src, const gcomp_dev_fixed *f,
-                                        float *out, int to_dst, float beta,
-                                        gcomp_dev_call *call, cudaStream_t s);
+gcompResult_t gcomp_dev_decode_fixed(gcomp_dev_symbols sym, const uint8_t *src,
+                                     const gcomp_dev_fixed *f, float *out, int to_dst,
+                                     float beta, gcomp_dev_call *call, cudaStream_t s);
 
 /* --------------------------------------------- device_payload.cu */
 
@@ -90,7 +102,7 @@ gcompResult_t gcomp_dev_finish_decode(gcomp_dev_head *head, gcomp_dev_call *call
 struct gcomp_dev_expect {
   uint32_t known_methods; /* bit id: gcomp_method_of(id) != NULL */
   uint32_t packings;      /* GCOMP_PACKING_BIT set of the codec's method */
-  int method, packing, rotate;
+  int method, packing, rotate; /* packing -1: any of the method's */
   uint64_t d, n, chunks;
 };
 
@@ -104,5 +116,72 @@ gcompResult_t gcomp_dev_read_header(const uint8_t *src, const uint64_t *src_size
  * (sd: gamma, K and the chunk table; identity: its length). */
 gcompResult_t gcomp_dev_verify(const uint8_t *src, const gcomp_dev_expect *e,
                                gcomp_dev_call *call, cudaStream_t s);
+
+/* ----------------------------------- device_spherical*.cu (codec 3) */
+
+struct gcomp_dev_sc_args {
+  uint64_t n, m; /* coded length, block */
+  double alpha;
+  int packing;   /* as configured: auto, structured or direct */
+};
+
+/* Workspace bytes of the spherical region for n coordinates in blocks of m. */
+gcompResult_t gcomp_dev_sc_bytes(uint64_t n, uint64_t m, size_t *bytes);
+
+/* The body and the header (the packing byte decided on the device, as
+ * host/spherical.c decides it), x[0..n) already rotated. */
+gcompResult_t gcomp_dev_sc_encode(const float *x, const gcomp_dev_sc_args *a, uint64_t seed,
+                                  void *region, uint8_t *dst, size_t cap,
+                                  const gcomp_dev_header *h, gcomp_dev_call *call,
+                                  cudaStream_t s);
+
+/* A verified spherical payload into out[0..n), as gcomp_dev_sd_decode_fixed. */
+gcompResult_t gcomp_dev_sc_decode(const uint8_t *src, uint64_t n, uint64_t m, void *region,
+                                  float *out, int to_dst, float beta, gcomp_dev_call *call,
+                                  cudaStream_t s);
+
+/* ------------------------------------- device_baselines.cu (codecs 4-6, 9-12) */
+
+/* gcompSuccess for a baseline codec's packing the GPU writes, else
+ * gcompNotAvailable with the reason. */
+gcompResult_t gcomp_dev_bl_supported(const gcompCodecConfig_t *cfg);
+
+/* The packing the device writes and expects (auto resolved as the CPU's). */
+gcompPacking_t gcomp_dev_bl_packing(gcompMethod_t m);
+
+/* 1 when the body is a fixed section (the workspace holds its scratch). */
+int gcomp_dev_bl_fixed(gcompMethod_t m);
+
+struct gcomp_dev_bl_args {
+  gcompMethod_t method;
+  uint64_t n, iparam; /* coded length; the codec's block field (levels s) */
+};
+
+/* Body and header of x[0..n), already rotated; na, nb as for
+ * gcomp_dev_sumsq. A codec whose size is known (fp16, bf16, sign) refuses a
+ * small dst here, as identity does. */
+gcompResult_t gcomp_dev_bl_encode(const gcomp_dev_bl_args *a, const float *x, uint64_t seed,
+                                  const gcomp_dev_fixed *f, double *na, double *nb,
+                                  uint8_t *dst, size_t cap, const gcomp_dev_header *h,
+                                  gcomp_dev_call *call, cudaStream_t s);
+
+/* A verified payload into out[0..n), as gcomp_dev_decode_fixed. */
+gcompResult_t gcomp_dev_bl_decode(const gcomp_dev_bl_args *a, const uint8_t *src,
+                                  const gcomp_dev_fixed *f, float *out, int to_dst, float beta,
+                                  gcomp_dev_call *call, cudaStream_t s);
+
+/* device_cast.cu: the 16-bit words of x[0..n) (range already checked). */
+gcompResult_t gcomp_dev_cast_encode(int bf16, const float *x, uint64_t n, uint8_t *dst,
+                                    gcomp_dev_call *call, cudaStream_t s);
+gcompResult_t gcomp_dev_cast_decode(int bf16, const uint8_t *src, uint64_t n, float *out,
+                                    int to_dst, float beta, gcomp_dev_call *call,
+                                    cudaStream_t s);
+
+/* device_sign.cu: scale (call->gamma) and sign bits; the scale of a
+ * verified payload in call->gamma. */
+gcompResult_t gcomp_dev_sign_encode(const float *x, uint64_t n, uint8_t *dst,
+                                    gcomp_dev_call *call, cudaStream_t s);
+gcompResult_t gcomp_dev_sign_decode(const uint8_t *src, uint64_t n, float *out, int to_dst,
+                                    float beta, gcomp_dev_call *call, cudaStream_t s);
 
 #endif

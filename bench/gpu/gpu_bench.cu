@@ -53,7 +53,20 @@ __global__ void fill_gaussian(float *x, uint64_t d) {
 
 static const char *const codecs[] = {"identity", "sd:packing=fixed",
                                      "sd-unbiased:packing=fixed",
-                                     "sd:packing=fixed,rotate=1"};
+                                     "sd:packing=fixed,rotate=1",
+                                     "qsgd:packing=fixed",
+                                     "natural-dithering:packing=fixed",
+                                     "terngrad:packing=fixed",
+                                     "natural:packing=fixed",
+                                     "fp16",
+                                     "bf16",
+                                     "sign",
+                                     /* SC's cost is set by alpha and m (docs/GPU.md) */
+                                     "spherical:alpha=0.15,block=4",
+                                     "spherical:alpha=0.2,block=6",
+                                     "spherical:alpha=0.5,block=8",
+                                     "spherical:alpha=0.8,block=16",
+                                     "randk"};
 
 /* "NAME:K=V,K=V" -> codec. */
 static gcompCodec_t make_codec(const char *spec) {

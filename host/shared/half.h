@@ -23,6 +23,11 @@
 #define GCOMP_F16_EXP_MASK 0x7c00u
 #define GCOMP_BF16_EXP_MASK 0x7f80u
 
+/* 1 when x rounds to infinity in the 16-bit format (bf16 or fp16). */
+GCOMP_HD_INLINE int gcomp_half_overflows(float x, int bf16) {
+  return gcomp_abs_bits(x) >= (bf16 ? GCOMP_BF16_OVERFLOW_BITS : GCOMP_F16_OVERFLOW_BITS);
+}
+
 /* Adds below the kept bits so that the shift rounds to nearest, ties to the
  * even result: half - 1, plus one more when the kept lsb is odd. */
 GCOMP_HD_INLINE uint32_t gcomp_shift_rne(uint32_t v, uint32_t s) {

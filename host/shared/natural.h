@@ -24,7 +24,7 @@
 #define GCOMP_NATURAL_MAX_SYMBOL 509u /* 2 * 254 + 1 */
 
 GCOMP_HD_INLINE int gcomp_natural_too_large(float x) {
-  return (gcomp_f2u(x) & 0x7fffffffu) >= GCOMP_NATURAL_LIMIT_BITS;
+  return gcomp_abs_bits(x) >= GCOMP_NATURAL_LIMIT_BITS;
 }
 
 /* r: word i % 4 of Philox draw i / 4 on GCOMP_STREAM_ROUNDING. */

@@ -28,16 +28,26 @@ GCOMP_HD_INLINE double gcomp_tree_reduce(double *p, uint32_t n) {
   return n ? p[0] : 0.0;
 }
 
+/* The per-value terms, in double: a float's square (48 significant bits)
+ * and its magnitude are exact, so only the order of the adds can differ,
+ * and that order is fixed above. A GPU lane adds the same terms. */
+GCOMP_HD_INLINE double gcomp_norm_sq_term(float x) {
+  double v = (double)x;
+  return v * v;
+}
+
+GCOMP_HD_INLINE double gcomp_norm_abs_term(float x) {
+  double v = (double)x;
+  return v < 0.0 ? -v : v;
+}
+
 /* Level-0 partial of one chunk, len <= GCOMP_NORM_CHUNK. */
 GCOMP_HD_INLINE double gcomp_chunk_sumsq(const float *x, uint32_t len) {
   double lane[GCOMP_NORM_LANES];
   for (uint32_t l = 0; l < GCOMP_NORM_LANES; l++) lane[l] = 0.0;
   for (uint32_t base = 0; base < len; base += GCOMP_NORM_LANES) {
     uint32_t m = len - base < GCOMP_NORM_LANES ? len - base : GCOMP_NORM_LANES;
-    for (uint32_t l = 0; l < m; l++) {
-      double v = (double)x[base + l];
-      lane[l] += v * v;
-    }
+    for (uint32_t l = 0; l < m; l++) lane[l] += gcomp_norm_sq_term(x[base + l]);
   }
   return gcomp_tree_reduce(lane, GCOMP_NORM_LANES);
 }
@@ -48,10 +58,7 @@ GCOMP_HD_INLINE double gcomp_chunk_sumabs(const float *x, uint32_t len) {
   for (uint32_t l = 0; l < GCOMP_NORM_LANES; l++) lane[l] = 0.0;
   for (uint32_t base = 0; base < len; base += GCOMP_NORM_LANES) {
     uint32_t m = len - base < GCOMP_NORM_LANES ? len - base : GCOMP_NORM_LANES;
-    for (uint32_t l = 0; l < m; l++) {
-      double v = (double)x[base + l];
-      lane[l] += v < 0.0 ? -v : v;
-    }
+    for (uint32_t l = 0; l < m; l++) lane[l] += gcomp_norm_abs_term(x[base + l]);
   }
   return gcomp_tree_reduce(lane, GCOMP_NORM_LANES);
 }

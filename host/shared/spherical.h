@@ -9,14 +9,29 @@
 #include "bits.h"
 #include "det_math.h"
 #include "gcomp_hd.h"
+#include "golomb_rice.h"
 #include "philox.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #define GCOMP_SC_MAX_BLOCK 64u
 #define GCOMP_SC_MAX_LEVEL 254u /* norm codes 1..255 are levels 0..254 */
 #define GCOMP_SC_MAX_TRIALS ((uint64_t)1 << 40)
+
+/* Body fields (docs/FORMAT-spherical.md). */
+#define GCOMP_SC_R_BITS 31u
+#define GCOMP_SC_K_BITS 5u
+#define GCOMP_SC_CODE_BITS 8u
+#define GCOMP_SC_HEAD_BITS (GCOMP_SC_R_BITS + GCOMP_SC_K_BITS)
+
+/* The decoder's limit on a Rice quotient (format) and the encoders' own,
+ * much lower one: with the k of gcomp_sc_rice_parameter, a quotient above
+ * 256 has probability below 0.618^257 < 2^-178 a block, and the limit keeps
+ * the structured bound finite. */
+#define GCOMP_SC_READ_MAX_QUOTIENT ((uint64_t)1 << 32)
+#define GCOMP_SC_ENCODE_MAX_QUOTIENT 256u
 
 /* 2^(1/16) - 1: the worst relative error of a norm level (docs/spherical.md). */
 #define GCOMP_SC_LEVEL_EPS 0x1.6ab0d9f3121ecp-5
@@ -128,6 +143,110 @@ GCOMP_HD_INLINE void gcomp_sc_output(const float *g, uint32_t m, double rt,
   double s = rt * c / gcomp_sqrt_rn(gg);
   uint32_t i;
   for (i = 0; i < m; i++) y[i] = (float)(s * (double)g[i]);
+}
+
+/* Host only (libm's exp2; device encoders are handed the result): the Rice
+ * parameter minimising the expected length k + 1 + q / (1 - q) of a
+ * geometric T with success probability P = 2^log2P, where q = (1 - P)^(2^k)
+ * is the chance the quotient passes each unary step. Squaring keeps it to
+ * IEEE arithmetic; the first minimum wins. */
+static inline unsigned gcomp_sc_rice_parameter(double log2P) {
+  double q = 1.0 - exp2(log2P), best = INFINITY;
+  unsigned best_k = 0, k;
+  for (k = 0; k <= 31; k++) {
+    double len = (double)k + 1.0 + q / (1.0 - q);
+    if (len < best) {
+      best = len;
+      best_k = k;
+    }
+    q *= q;
+  }
+  return best_k;
+}
+
+/* The scale R from the largest block sum of squares: sqrt(worst) rounded up
+ * to a float, so r_b / R <= 1 for all b, and raised to FLT_MIN if below it,
+ * since R must be 0 or normal. Returns 0, or -1 when a block norm is beyond
+ * float32 (gcompParameterOutOfRange). */
+GCOMP_HD_INLINE int gcomp_sc_scale(double worst, float *R) {
+  double r = gcomp_sqrt_rn(worst);
+  float f;
+  if (!(r <= (double)FLT_MAX)) return -1;
+  f = (float)r;
+  /* the next float up (nextafterf): f is finite and >= 0 here */
+  if ((double)f < r) f = gcomp_u2f(gcomp_f2u(f) + 1u);
+  if (r > 0 && f < FLT_MIN) f = FLT_MIN;
+  if (!((double)f <= (double)FLT_MAX)) return -1;
+  *R = f;
+  return 0;
+}
+
+/* Squares of x[4j..m) for each group j: what a candidate's remaining
+ * coordinates could still line up with. tail holds ceil(m/4) + 1. */
+GCOMP_HD_INLINE void gcomp_sc_tail_squares(const float *x, uint32_t m, double *tail) {
+  uint32_t w = (m + 3u) / 4u, j;
+  tail[w] = 0.0;
+  for (j = w; j-- > 0;) {
+    uint32_t end = 4u * j + 4u < m ? 4u * j + 4u : m;
+    tail[j] = tail[j + 1] + gcomp_sc_sumsq(x + 4u * j, end - 4u * j);
+  }
+}
+
+/* Does candidate `trial` of block `block` pass? Builds it four coordinates
+ * at a time into g and gives up as soon as no completion can pass (an
+ * encoder shortcut, not part of the format). With a = <g, x> and b = |g|^2
+ * so far, the best cos^2 any completion reaches is (a^2 / b + tail) / rr
+ * for a > 0 (the rest of g aligned with the rest of x, suitably scaled),
+ * and tends to at most tail / rr for a <= 0. Rounding in these sums is
+ * below 2^-44 rr, so a 2^-30 rr slack means every candidate dropped here
+ * also fails gcomp_sc_accept: T is the same as without the shortcut. On
+ * success g is complete and *gg = |g|^2. The CPU tries trials in order, the
+ * GPU a warp's worth at once; both take the first that passes. */
+GCOMP_HD_INLINE int gcomp_sc_try(uint64_t seed, uint64_t block, uint64_t trial,
+                                 const float *x, uint32_t m, double rr,
+                                 const double *tail, double one_minus_as, float *g,
+                                 double *gg) {
+  uint32_t w = (m + 3u) / 4u, j, i;
+  double a = 0.0, sq = 0.0, need = one_minus_as * rr - 0x1p-30 * rr;
+  for (j = 0; j < w; j++) {
+    uint32_t end = 4u * j + 4u < m ? 4u * j + 4u : m;
+    gcomp_sc_candidate_group(seed, block, trial, m, j, g);
+    for (i = 4u * j; i < end; i++) {
+      a += (double)g[i] * (double)x[i];
+      sq += (double)g[i] * (double)g[i];
+    }
+    if (j + 1 < w && (a > 0.0 ? a * a / sq : 0.0) + tail[j + 1] < need) return 0;
+  }
+  return gcomp_sc_accept(g, x, m, rr, one_minus_as, gg);
+}
+
+/* Output of a coded block (code != 0, trial T): y = the block's candidate
+ * scaled to r~ sqrt(1 - alpha_s). Returns 0 for a zero candidate, which no
+ * encoder selects (<g, x> > 0): the decoder rejects it. */
+GCOMP_HD_INLINE int gcomp_sc_block_output(uint64_t seed, uint64_t block, uint64_t T,
+                                          uint32_t m, double R, unsigned code,
+                                          double c, float *y) {
+  float g[GCOMP_SC_MAX_BLOCK];
+  double gg;
+  gcomp_sc_candidate(seed, block, T, m, g);
+  gg = gcomp_sc_sumsq(g, m);
+  if (!(gg > 0)) return 0;
+  gcomp_sc_output(g, m, gcomp_sc_norm_value(R, code), c, gg, y);
+  return 1;
+}
+
+/* Why gcomp_sc_read_block refused a block (the format's rejects). */
+enum { GCOMP_SC_READ_OK, GCOMP_SC_READ_NO_CODE, GCOMP_SC_READ_BAD_RICE, GCOMP_SC_READ_BIG_T };
+
+/* Reads a block's fields: the norm code and, when it is nonzero, T - 1. */
+GCOMP_HD_INLINE int gcomp_sc_read_block(gcomp_bitreader *br, unsigned k,
+                                        unsigned *code, uint64_t *t1) {
+  *code = (unsigned)gcomp_br_get(br, GCOMP_SC_CODE_BITS);
+  *t1 = 0;
+  if (br->overrun) return GCOMP_SC_READ_NO_CODE;
+  if (*code == 0) return GCOMP_SC_READ_OK;
+  if (!gcomp_rice_get(br, k, GCOMP_SC_READ_MAX_QUOTIENT, t1)) return GCOMP_SC_READ_BAD_RICE;
+  return *t1 < GCOMP_SC_MAX_TRIALS ? GCOMP_SC_READ_OK : GCOMP_SC_READ_BIG_T;
 }
 
 #endif

@@ -3,20 +3,12 @@
  * symbol: Sparse Dithering's unbiased rounding with the grid step m
  * (gcomp_sd_quantize_unbiased, gcomp_sd_dequantize). q = |x_i| / m <= 1, and
  * the largest coordinate has q = 1 exactly, so a nonzero vector always keeps
- * a nonzero symbol. */
+ * a nonzero symbol. m is the maximum of gcomp_abs_bits (bits.h): exact in
+ * any order, so any reduction tree gives the same scale. */
 #ifndef GCOMP_SHARED_TERNGRAD_H
 #define GCOMP_SHARED_TERNGRAD_H
 
 #include "gcomp_hd.h"
-
-#include <math.h>
-
-/* Running maximum of |x_i|: exact in any order, so any reduction tree
- * gives the same scale. */
-GCOMP_HD_INLINE float gcomp_terngrad_max(float m, float x) {
-  float a = fabsf(x);
-  return a > m ? a : m;
-}
 
 /* 1 when m (finite) can be the scale: zero (the zero vector) or normal. */
 GCOMP_HD_INLINE int gcomp_terngrad_scale_ok(float m) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../codec_helpers.h"
@@ -166,5 +167,84 @@ inline void check_parity(const Codec &c, const std::vector<float> &x, uint64_t s
   }
 }
 
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// A codec by name and text parameters, as the parity suites list them.
+struct Spec {
+  const char *name;
+  Params params;
+};
+
+// Each spec with rotate=0, then each with rotate=1.
+inline std::vector<Spec> with_rotations(const std::vector<Spec> &base) {
+  std::vector<Spec> out;
+  for (const char *rot : {"0", "1"})
+    for (Spec s : base) {
+      s.params.push_back({"rotate", rot});
+      out.push_back(s);
+    }
+  return out;
+}
+
+inline std::string describe(const Spec &s, uint64_t d, const std::string &what) {
+  std::string t = std::string(s.name);
+  for (auto &kv : s.params) t += " " + kv.first + "=" + kv.second;
+  return t + " d=" + std::to_string(d) + " " + what;
+}
+
+// check_parity for each spec over the sizes every codec meets: 1, around a
+// warp, a chunk less one, 2^20 + 7; every vector family up to 10^5, two
+// above. Stops at the first fatal failure.
+inline void check_parity_sizes(const std::vector<Spec> &specs) {
+  for (const Spec &spec : specs) {
+    Codec c(spec.name, spec.params);
+    for (uint64_t d : {1ull, 31ull, 32ull, 33ull, 4095ull, (1ull << 20) + 7}) {
+      for (const auto &fam : gtv::families()) {
+        if (d > 100000 && fam != "gaussian" && fam != "sparse") continue;
+        check_parity(c, gtv::family(fam, d, 17), 5, describe(spec, d, fam));
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// Zero vectors, a seed with its high word set, and the sizes whose rotation
+// splits its large spans differently: n = 2^13, 2^14, 2^16 take one, two,
+// and three-then-one stages per kernel.
+inline void check_parity_zeros_and_seeds(const std::vector<Spec> &specs) {
+  for (const Spec &spec : specs) {
+    Codec c(spec.name, spec.params);
+    for (uint64_t d : {1ull, 5000ull, 10000ull, 40000ull}) {
+      check_parity(c, std::vector<float>(d, 0.0f), 3, describe(spec, d, "zeros"));
+      check_parity(c, gtv::family("heavy", d, 4), 0xfedcba9876543210ull,
+                   describe(spec, d, "heavy, high seed"));
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+// Payload p with one byte at each of `where` (those inside p) xor each of
+// `flips`: the device reports gcompDecode's code and writes nothing past
+// dst[d).
+inline void check_flips(const Codec &c, const std::vector<uint8_t> &p, uint64_t d,
+                        const std::vector<size_t> &where, const std::vector<uint8_t> &flips,
+                        const std::string &what) {
+  std::vector<float> acc(d, 1.0f);
+  for (size_t pos : where) {
+    if (pos >= p.size()) continue;
+    for (uint8_t flip : flips) {
+      SCOPED_TRACE(what + " byte " + std::to_string(pos) + " ^ " + std::to_string(flip));
+      std::vector<uint8_t> bad = p;
+      bad[pos] ^= flip;
+      gcompResult_t want;
+      cpu_decode(bad, d, 0.0f, acc, &want);
+      ASSERT_NE(want, gcompSuccess);
+      DecodeResult g = gpu_decode(c, bad, d, 0.0f, acc);
+      EXPECT_EQ(g.status, want) << gcompGetErrorString(g.status) << " vs "
+                                << gcompGetErrorString(want);
+      EXPECT_TRUE(g.guard_intact);
+    }
+  }
+}
 
 }  // namespace gpu_test

@@ -20,12 +20,6 @@ namespace {
 
 using gth::Codec;
 using namespace gpu_test;
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-struct Spec {
-  const char *name;
-  Params params;
-};
 
 std::vector<Spec> specs() {
   std::vector<Spec> out;
@@ -37,41 +31,14 @@ std::vector<Spec> specs() {
   return out;
 }
 
-std::string describe(const Spec &s, uint64_t d, const std::string &fam) {
-  std::string t = std::string(s.name);
-  for (auto &kv : s.params) t += " " + kv.first + "=" + kv.second;
-  return t + " d=" + std::to_string(d) + " " + fam;
-}
-
 TEST(DeviceParity, PayloadsAndDecodesMatchTheCpuBitForBit) {
   REQUIRE_DEVICE();
-  const uint64_t sizes[] = {1, 31, 32, 33, 4095, (1ull << 20) + 7};
-  for (const Spec &spec : specs()) {
-    Codec c(spec.name, spec.params);
-    for (uint64_t d : sizes) {
-      for (const auto &fam : gtv::families()) {
-        if (d > 100000 && fam != "gaussian" && fam != "sparse") continue;
-        auto x = gtv::family(fam, d, 17);
-        check_parity(c, x, 5, describe(spec, d, fam));
-        if (::testing::Test::HasFatalFailure()) return;
-      }
-    }
-  }
+  check_parity_sizes(specs());
 }
 
-// Also the sizes whose rotation splits its large spans differently: n =
-// 2^13, 2^14, 2^16 take one, two, and three-then-one stages per kernel.
 TEST(DeviceParity, ZeroVectorSeedsAndRotationSplits) {
   REQUIRE_DEVICE();
-  for (const Spec &spec : specs()) {
-    Codec c(spec.name, spec.params);
-    for (uint64_t d : {1ull, 5000ull, 10000ull, 40000ull}) {
-      check_parity(c, std::vector<float>(d, 0.0f), 3, describe(spec, d, "zeros"));
-      check_parity(c, gtv::family("heavy", d, 4), 0xfedcba9876543210ull,
-                   describe(spec, d, "heavy, high seed"));
-      if (::testing::Test::HasFatalFailure()) return;
-    }
-  }
+  check_parity_zeros_and_seeds(specs());
 }
 
 // 2^26 for one codec and one family: the multi-level norm reduction, grids
@@ -89,24 +56,11 @@ TEST(DeviceStatus, CorruptPayloadsGiveTheCpusCode) {
     for (uint64_t d : {33ull, 10000ull}) {
       auto x = gtv::family("gaussian", d, 2);
       std::vector<uint8_t> p = gth::encode(c, x, 7);
-      std::vector<size_t> where = {0, 4, 5, 6, 7, 8, 9, 16, 23, 24, 32, 40, 47, 48, 56, 63, 64,
-                                   66, 67, 68, 72, p.size() / 2, p.size() - 1};
+      check_flips(c, p, d,
+                  {0, 4, 5, 6, 7, 8, 9, 16, 23, 24, 32, 40, 47, 48, 56, 63, 64, 66, 67, 68, 72,
+                   p.size() / 2, p.size() - 1},
+                  {0x01, 0x80}, "rotate " + std::string(rot) + " d " + std::to_string(d));
       std::vector<float> acc(d, 1.0f);
-      for (size_t pos : where) {
-        for (uint8_t flip : {uint8_t{0x01}, uint8_t{0x80}}) {
-          SCOPED_TRACE("rotate " + std::string(rot) + " d " + std::to_string(d) + " byte " +
-                       std::to_string(pos) + " ^ " + std::to_string(flip));
-          std::vector<uint8_t> bad = p;
-          bad[pos] ^= flip;
-          gcompResult_t want;
-          cpu_decode(bad, d, 0.0f, acc, &want);
-          ASSERT_NE(want, gcompSuccess);
-          DecodeResult g = gpu_decode(c, bad, d, 0.0f, acc);
-          EXPECT_EQ(g.status, want) << gcompGetErrorString(g.status) << " vs "
-                                    << gcompGetErrorString(want);
-          EXPECT_TRUE(g.guard_intact);
-        }
-      }
       // Truncated, and a size the buffer cannot hold.
       DecodeResult t = gpu_decode(c, p, d, 0.0f, acc, p.size() - 1);
       EXPECT_EQ(t.status, gcompCorruptPayload);
@@ -225,7 +179,7 @@ TEST(DeviceApi, WorkspaceQueryAndUnsupportedCodecs) {
   const std::vector<Spec> later = {{"sd", {{"packing", "auto"}}},
                                    {"sd", {{"packing", "entropy"}}},
                                    {"sd-unbiased", {{"packing", "structured"}}},
-                                   {"spherical", {}}};
+                                   {"topk", {}}};
   for (const Spec &s : later) {
     Codec c(s.name, s.params);
     EXPECT_EQ(gcompEncodeDevice(c.h, nullptr, 1000, 0, nullptr, 0, nullptr, nullptr, &ws, nullptr),
