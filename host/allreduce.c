@@ -12,10 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t chunk_start(uint64_t count, int parts, int r) {
-  return count * (uint64_t)r / (uint64_t)parts;
-}
-
 static gcompResult_t run_allgather(gcomp_coll *c, const float *x, float *recv, float *own) {
   gcompResult_t local = gcompSuccess;
   uint64_t seed = gcomp_payload_seed(c->comm->seed, c->call, c->me, GCOMP_PHASE_SEND, 0);
@@ -35,7 +31,7 @@ static gcompResult_t scatter_chunks(gcomp_coll *c, const float *x, float *own) {
   uint64_t *mine = c->sizes64 + (size_t)P * (size_t)P; /* row after the matrix */
   size_t at = 0;
   for (int j = 0; j < P; j++) {
-    uint64_t a = chunk_start(c->count, P, j), b = chunk_start(c->count, P, j + 1);
+    uint64_t a = gcomp_chunk_start(c->count, P, j), b = gcomp_chunk_start(c->count, P, j + 1);
     uint64_t seed = gcomp_payload_seed(c->comm->seed, c->call, c->me, GCOMP_PHASE_CHUNK,
                                        (uint64_t)j);
     uint64_t s = local == gcompSuccess
@@ -69,7 +65,8 @@ static gcompResult_t scatter_chunks(gcomp_coll *c, const float *x, float *own) {
 static gcompResult_t run_two_phase(gcomp_coll *c, const float *x, float *recv, float *own,
                                    gcompErrorFeedback_t ef) {
   int P = c->P, me = c->me;
-  uint64_t lo = chunk_start(c->count, P, me), len = chunk_start(c->count, P, me + 1) - lo;
+  uint64_t lo = gcomp_chunk_start(c->count, P, me);
+  uint64_t len = gcomp_chunk_start(c->count, P, me + 1) - lo;
   GCOMP_TRY(scatter_chunks(c, x, own));
   /* The owner's partial sum lives in recv's own chunk until phase 2. */
   float *part = recv + lo;
@@ -98,7 +95,7 @@ static gcompResult_t run_two_phase(gcomp_coll *c, const float *x, float *recv, f
   }
   GCOMP_TRY(gcomp_coll_allgather(c, s, local));
   for (int j = 0; j < P; j++) {
-    uint64_t a = chunk_start(c->count, P, j), b = chunk_start(c->count, P, j + 1);
+    uint64_t a = gcomp_chunk_start(c->count, P, j), b = gcomp_chunk_start(c->count, P, j + 1);
     GCOMP_TRY(gcomp_coll_decode(c->all.buf + c->displs[j], c->sizes[j], recv + a, b - a, 0.0f));
   }
   return gcompSuccess;
@@ -106,27 +103,33 @@ static gcompResult_t run_two_phase(gcomp_coll *c, const float *x, float *recv, f
 
 /* Two-phase needs chunks worth compressing: from 4 ranks on, and only with
  * at least 2^16 values a chunk (below that, latency dominates). */
-static int use_two_phase(gcompAlgo_t algo, uint64_t count, int P) {
+int gcomp_use_two_phase(gcompAlgo_t algo, uint64_t count, int P) {
   if (P < 2 || count < (uint64_t)P) return 0;
   if (algo == gcompAlgoTwoPhase) return 1;
   if (algo == gcompAlgoAllGather) return 0;
   return P >= 4 && count / (uint64_t)P >= 65536;
 }
 
+gcompResult_t gcomp_check_allreduce_args(const float *send, const float *recv, uint64_t count,
+                                         gcompCodec_t codec, gcompRedOp_t op,
+                                         gcompErrorFeedback_t ef) {
+  if (!send || !recv || !codec) return gcomp_fail(gcompInvalidArgument, "NULL buffer or codec");
+  if (count == 0 || count > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompInvalidArgument, "count = %llu outside 1..2^40",
+                      (unsigned long long)count);
+  if (op != gcompSum && op != gcompMean)
+    return gcomp_fail(gcompInvalidArgument, "reduction op %d unknown", (int)op);
+  if (ef && ef->count != count)
+    return gcomp_fail(gcompInvalidArgument, "error feedback state holds %llu values, not %llu",
+                      (unsigned long long)ef->count, (unsigned long long)count);
+  return gcompSuccess;
+}
+
 gcompResult_t gcomp_allreduce(gcompComm_t comm, const float *send, float *recv,
                               uint64_t count, gcompCodec_t codec, gcompRedOp_t op,
                               gcompErrorFeedback_t ef) {
-  gcompResult_t local = gcompSuccess;
-  if (!send || !recv || !codec) local = gcomp_fail(gcompInvalidArgument, "NULL buffer or codec");
-  else if (count == 0 || count > GCOMP_MAX_DIM)
-    local = gcomp_fail(gcompInvalidArgument, "count = %llu outside 1..2^40",
-                       (unsigned long long)count);
-  else if (op != gcompSum && op != gcompMean)
-    local = gcomp_fail(gcompInvalidArgument, "reduction op %d unknown", (int)op);
-  else if (ef && ef->count != count)
-    local = gcomp_fail(gcompInvalidArgument, "error feedback state holds %llu values, not %llu",
-                       (unsigned long long)ef->count, (unsigned long long)count);
-  int two = use_two_phase(comm->algo, count, comm->size);
+  gcompResult_t local = gcomp_check_allreduce_args(send, recv, count, codec, op, ef);
+  int two = gcomp_use_two_phase(comm->algo, count, comm->size);
   uint64_t call = comm->calls++; /* every rank, failed or not */
   gcomp_coll c;
   float *diff = NULL, *own = NULL;

@@ -1,4 +1,5 @@
-/* The public collectives: argument checks, then the shared algorithms. */
+/* The public collectives: argument checks, then the shared algorithms (or,
+ * for a device engine, its own collectives: comm->dev). */
 #include "collective.h"
 #include "error.h"
 #include "error_feedback.h"
@@ -15,10 +16,49 @@ static gcompResult_t check_comm(gcompComm_t comm, gcompStream_t stream) {
   return gcompSuccess;
 }
 
+/* ------------------------------------------------ argument checks
+ * The local checks of every engine (comm.h): a code and its detail. */
+
+gcompResult_t gcomp_check_allgather_args(gcompComm_t comm, const float *send, const float *recv,
+                                         uint64_t count, gcompCodec_t codec) {
+  if (!send || !recv || !codec) return gcomp_fail(gcompInvalidArgument, "NULL buffer or codec");
+  if (count == 0 || count > GCOMP_MAX_DIM / (uint64_t)comm->size)
+    return gcomp_fail(gcompInvalidArgument, "sendcount = %llu out of range",
+                      (unsigned long long)count);
+  return gcompSuccess;
+}
+
+gcompResult_t gcomp_check_bcast_args(gcompComm_t comm, const float *send, const float *recv,
+                                     uint64_t count, gcompCodec_t codec, int root) {
+  if (!recv || !codec || (root == comm->rank && !send))
+    return gcomp_fail(gcompInvalidArgument, "NULL buffer or codec");
+  if (count == 0 || count > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompInvalidArgument, "count = %llu outside 1..2^40",
+                      (unsigned long long)count);
+  if (root < 0 || root >= comm->size)
+    return gcomp_fail(gcompInvalidArgument, "root %d outside 0..%d", root, comm->size - 1);
+  return gcompSuccess;
+}
+
+gcompResult_t gcomp_check_multi_args(const float *const *sends, float *const *recvs,
+                                     const uint64_t *counts, int n, uint64_t *total) {
+  *total = 0;
+  if (!sends || !recvs || !counts || n < 1)
+    return gcomp_fail(gcompInvalidArgument, "tensor lists must be non-empty");
+  for (int i = 0; i < n; i++) {
+    if (!sends[i] || !recvs[i] || counts[i] == 0 || counts[i] > GCOMP_MAX_DIM - *total)
+      return gcomp_fail(gcompInvalidArgument, "tensor %d: NULL buffer or bad count", i);
+    *total += counts[i];
+  }
+  return gcompSuccess;
+}
+
 GCOMP_API gcompResult_t gcompAllReduce(const float *sendbuff, float *recvbuff, uint64_t count,
                                        gcompCodec_t codec, gcompRedOp_t op, gcompComm_t comm,
                                        gcompStream_t stream) {
   gcomp_clear_error();
+  if (comm && comm->dev)
+    return comm->dev->allreduce(comm, sendbuff, recvbuff, count, codec, op, NULL, stream);
   GCOMP_TRY(check_comm(comm, stream));
   return gcomp_allreduce(comm, sendbuff, recvbuff, count, codec, op, NULL);
 }
@@ -28,6 +68,12 @@ GCOMP_API gcompResult_t gcompAllReduceEF(const float *sendbuff, float *recvbuff,
                                          gcompErrorFeedback_t ef, gcompComm_t comm,
                                          gcompStream_t stream) {
   gcomp_clear_error();
+  if (comm && comm->dev) {
+    if (!ef)
+      return comm->dev->fail(comm, gcomp_fail(gcompInvalidArgument, "ef must not be NULL"),
+                             stream);
+    return comm->dev->allreduce(comm, sendbuff, recvbuff, count, codec, op, ef, stream);
+  }
   GCOMP_TRY(check_comm(comm, stream));
   if (!ef) {
     /* still a collective: the others must learn this rank gave up */
@@ -47,16 +93,12 @@ GCOMP_API gcompResult_t gcompAllReduceMulti(const float *const *sendbuffs,
                                             gcompErrorFeedback_t ef, gcompComm_t comm,
                                             gcompStream_t stream) {
   gcomp_clear_error();
+  if (comm && comm->dev)
+    return comm->dev->allreduce_multi(comm, sendbuffs, recvbuffs, counts, ntensors, codec, op,
+                                      ef, stream);
   GCOMP_TRY(check_comm(comm, stream));
-  gcompResult_t local = gcompSuccess;
   uint64_t total = 0;
-  if (!sendbuffs || !recvbuffs || !counts || ntensors < 1)
-    local = gcomp_fail(gcompInvalidArgument, "tensor lists must be non-empty");
-  for (int i = 0; local == gcompSuccess && i < ntensors; i++) {
-    if (!sendbuffs[i] || !recvbuffs[i] || counts[i] == 0 || counts[i] > GCOMP_MAX_DIM - total)
-      local = gcomp_fail(gcompInvalidArgument, "tensor %d: NULL buffer or bad count", i);
-    else total += counts[i];
-  }
+  gcompResult_t local = gcomp_check_multi_args(sendbuffs, recvbuffs, counts, ntensors, &total);
   float *bucket = local == gcompSuccess ? malloc((size_t)total * sizeof *bucket) : NULL;
   if (local == gcompSuccess && !bucket)
     local = gcomp_fail(gcompOutOfMemory, "bucket of %llu floats", (unsigned long long)total);
@@ -80,13 +122,10 @@ GCOMP_API gcompResult_t gcompAllGather(const float *sendbuff, float *recvbuff,
                                        uint64_t sendcount, gcompCodec_t codec,
                                        gcompComm_t comm, gcompStream_t stream) {
   gcomp_clear_error();
+  if (comm && comm->dev)
+    return comm->dev->allgather(comm, sendbuff, recvbuff, sendcount, codec, stream);
   GCOMP_TRY(check_comm(comm, stream));
-  gcompResult_t local = gcompSuccess;
-  if (!sendbuff || !recvbuff || !codec)
-    local = gcomp_fail(gcompInvalidArgument, "NULL buffer or codec");
-  else if (sendcount == 0 || sendcount > GCOMP_MAX_DIM / (uint64_t)comm->size)
-    local = gcomp_fail(gcompInvalidArgument, "sendcount = %llu out of range",
-                       (unsigned long long)sendcount);
+  gcompResult_t local = gcomp_check_allgather_args(comm, sendbuff, recvbuff, sendcount, codec);
   uint64_t call = comm->calls++;
   gcomp_coll c;
   memset(&c, 0, sizeof c);
@@ -111,16 +150,11 @@ GCOMP_API gcompResult_t gcompBroadcast(const float *sendbuff, float *recvbuff, u
                                        gcompCodec_t codec, int root, gcompComm_t comm,
                                        gcompStream_t stream) {
   gcomp_clear_error();
+  if (comm && comm->dev)
+    return comm->dev->broadcast(comm, sendbuff, recvbuff, count, codec, root, stream);
   GCOMP_TRY(check_comm(comm, stream));
-  gcompResult_t local = gcompSuccess;
+  gcompResult_t local = gcomp_check_bcast_args(comm, sendbuff, recvbuff, count, codec, root);
   int is_root = root == comm->rank;
-  if (!recvbuff || !codec || (is_root && !sendbuff))
-    local = gcomp_fail(gcompInvalidArgument, "NULL buffer or codec");
-  else if (count == 0 || count > GCOMP_MAX_DIM)
-    local = gcomp_fail(gcompInvalidArgument, "count = %llu outside 1..2^40",
-                       (unsigned long long)count);
-  else if (root < 0 || root >= comm->size)
-    local = gcomp_fail(gcompInvalidArgument, "root %d outside 0..%d", root, comm->size - 1);
   uint64_t call = comm->calls++;
   gcomp_coll c;
   memset(&c, 0, sizeof c);

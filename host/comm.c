@@ -39,6 +39,7 @@ GCOMP_API gcompResult_t gcompCommDestroy(gcompComm_t comm) {
 GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats) {
   gcomp_clear_error();
   if (!comm || !stats) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  if (comm->dev) return comm->dev->stats(comm, stats); /* the counts live on the device */
   stats->bytesEncoded = comm->encoded;
   stats->bytesReceived = comm->received;
   stats->collectives = comm->calls;

@@ -1,6 +1,7 @@
-/* The communicator behind gcompComm_t: an engine (MPI today, NCCL later)
- * seen through a few collective primitives on host buffers, plus what the
- * algorithms share: agreement between ranks and payload seeds. */
+/* The communicator behind gcompComm_t: a host engine (MPI) seen through a
+ * few collective primitives on host buffers, or a device engine (NCCL) that
+ * runs whole collectives (gcomp_device_coll), plus what the algorithms
+ * share: agreement between ranks, payload seeds, chunks, argument checks. */
 #ifndef GCOMP_HOST_COMM_H
 #define GCOMP_HOST_COMM_H
 
@@ -28,8 +29,30 @@ typedef struct gcomp_engine {
   void (*destroy)(void *ctx);
 } gcomp_engine;
 
+/* A device engine (NCCL: device buffers, a CUDA stream) runs whole
+ * collectives itself; the public calls hand them over unchanged, before any
+ * host-buffer check. NULL for host engines. */
+typedef struct gcomp_device_coll {
+  gcompResult_t (*allreduce)(gcompComm_t comm, const float *send, float *recv, uint64_t count,
+                             gcompCodec_t codec, gcompRedOp_t op, gcompErrorFeedback_t ef,
+                             gcompStream_t stream);
+  gcompResult_t (*allreduce_multi)(gcompComm_t comm, const float *const *sends,
+                                   float *const *recvs, const uint64_t *counts, int n,
+                                   gcompCodec_t codec, gcompRedOp_t op,
+                                   gcompErrorFeedback_t ef, gcompStream_t stream);
+  gcompResult_t (*allgather)(gcompComm_t comm, const float *send, float *recv, uint64_t count,
+                             gcompCodec_t codec, gcompStream_t stream);
+  gcompResult_t (*broadcast)(gcompComm_t comm, const float *send, float *recv, uint64_t count,
+                             gcompCodec_t codec, int root, gcompStream_t stream);
+  gcompResult_t (*stats)(gcompComm_t comm, gcompCommStats_t *stats);
+  /* A local error before the collective started: returns `local` after
+   * telling the peers where the engine can. */
+  gcompResult_t (*fail)(gcompComm_t comm, gcompResult_t local, gcompStream_t stream);
+} gcomp_device_coll;
+
 struct gcompComm {
   const gcomp_engine *eng;
+  const gcomp_device_coll *dev; /* device engines only */
   void *ctx;
   int rank, size;
   uint64_t seed;
@@ -64,6 +87,27 @@ gcompResult_t gcomp_agree_status(gcompComm_t comm, gcompResult_t local);
 int64_t gcomp_codec_signature(gcompCodec_t codec);
 
 gcompResult_t gcomp_engine_fail(gcompComm_t comm, int err, const char *what);
+
+/* Start of chunk r of `parts` (two-phase): [r*count/parts, (r+1)*count/parts). */
+static inline uint64_t gcomp_chunk_start(uint64_t count, int parts, int r) {
+  return count * (uint64_t)r / (uint64_t)parts;
+}
+
+/* The algorithm choice every engine makes the same way (allreduce.c). */
+int gcomp_use_two_phase(gcompAlgo_t algo, uint64_t count, int P);
+
+/* The local argument checks every engine makes (allreduce.c, collectives.c):
+ * gcompInvalidArgument with its detail, or gcompSuccess. */
+gcompResult_t gcomp_check_allreduce_args(const float *send, const float *recv, uint64_t count,
+                                         gcompCodec_t codec, gcompRedOp_t op,
+                                         gcompErrorFeedback_t ef);
+gcompResult_t gcomp_check_allgather_args(gcompComm_t comm, const float *send, const float *recv,
+                                         uint64_t count, gcompCodec_t codec);
+gcompResult_t gcomp_check_bcast_args(gcompComm_t comm, const float *send, const float *recv,
+                                     uint64_t count, gcompCodec_t codec, int root);
+/* *total = the sum of the counts. */
+gcompResult_t gcomp_check_multi_args(const float *const *sends, float *const *recvs,
+                                     const uint64_t *counts, int n, uint64_t *total);
 
 /* The internal allreduce every public variant ends in. ef may be NULL. */
 gcompResult_t gcomp_allreduce(gcompComm_t comm, const float *send, float *recv,

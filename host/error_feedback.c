@@ -31,6 +31,8 @@ GCOMP_API gcompResult_t gcompErrorFeedbackReset(gcompErrorFeedback_t ef) {
   memset(ef->g, 0, (size_t)ef->count * sizeof *ef->g);
   memset(ef->G, 0, (size_t)ef->count * sizeof *ef->G);
   if (ef->e) memset(ef->e, 0, (size_t)ef->e_count * sizeof *ef->e);
+  if (ef->dev && ef->dev_reset && ef->dev_reset(ef->dev))
+    return gcomp_fail(gcompSystemError, "clearing the device copy of the state failed");
   return gcompSuccess;
 }
 
@@ -40,6 +42,7 @@ GCOMP_API gcompResult_t gcompErrorFeedbackFree(gcompErrorFeedback_t ef) {
   free(ef->g);
   free(ef->G);
   free(ef->e);
+  if (ef->dev && ef->dev_free) ef->dev_free(ef->dev);
   free(ef);
   return gcompSuccess;
 }

@@ -12,6 +12,11 @@ struct gcompErrorFeedback {
   float *G;
   float *e;          /* allocated on first two-phase use */
   uint64_t e_count;
+  /* A device engine's copy of the state (NCCL: device buffers), made on
+   * first use; freed and cleared through these hooks. */
+  void *dev;
+  void (*dev_free)(void *dev);
+  int (*dev_reset)(void *dev); /* nonzero on an engine error */
 };
 
 #endif

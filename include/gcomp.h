@@ -279,8 +279,9 @@ GCOMP_API gcompResult_t gcompDeviceGetStatus(void *workspace, gcompStream_t stre
 
 /* ---------------------------------------------------------- collectives
  * NCCL-shaped calls over an engine communicator that gcomp wraps without
- * owning it: gcomp_mpi.h (host buffers, MPI_Comm) or, later, gcomp_nccl.h
- * (device buffers, ncclComm_t, a CUDA stream). Every rank of the
+ * owning it: gcomp_mpi.h (host buffers, MPI_Comm) or gcomp_nccl.h (device
+ * buffers, ncclComm_t, a CUDA stream; see there for how NCCL reports
+ * errors without waiting). Every rank of the
  * communicator calls the same collectives in the same order with the same
  * count, codec and op; a disagreement, or a failure or bad payload on any
  * rank, makes the call fail on every rank (gcompInvalidUsage,
