@@ -3,15 +3,11 @@
 #include "bitio.h"
 #include "error.h"
 #include "rans.h"
+#include "rans_table.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* A - 1 in one byte, then at most 256 Elias-gamma codes of f + 1 <= 4097,
- * 25 bits each. */
-#define TABLE_MAX_BYTES (1u + (256u * 25u + 7u) / 8u)
-/* Longest Elias-gamma prefix for f + 1 <= 4097 (13 significant bits). */
-#define GAMMA_MAX_ZEROS 12u
 /* Per-step worst case, independent of the entropy argument behind
  * GCOMP_RANS_CHUNK_BOUND: an escape is at most 2 (ESC) + 1 (length)
  * + 2 + 2 (bits) bytes. The chunk scratch relies only on this. */
@@ -26,99 +22,9 @@ size_t gcomp_rans_bound(uint64_t n) {
   if (n == 0 || n > GCOMP_MAX_DIM) return 0;
   /* Per chunk: a 4-byte length plus GCOMP_RANS_CHUNK_BOUND(m); the m / 64
    * terms sum to at most n / 64. */
-  b = TABLE_MAX_BYTES + 8u * chunk_count(n) + 6u * n + n / 64u;
+  b = GCOMP_RANS_TABLE_MAX_BYTES + 8u * chunk_count(n) + 6u * n + n / 64u;
   if (b > (uint64_t)SIZE_MAX) return 0;
   return (size_t)b;
-}
-
-/* ------------------------------------------------------------ the table */
-
-/* Frequencies out of 4096 for the counts cnt[0..A) (total n), as
- * docs/FORMAT-rans.md specifies: proportional shares rounded down (present
- * symbols at least 1), then the sum repaired one unit at a time where the
- * unit costs least. Keys compare c / (2f +- 1), the first-order change of
- * c * log(f) for one unit, by cross multiplication: c <= 2^40 and
- * 2f + 1 < 2^14 keep the products within 64 bits. The document defines the
- * pick as a scan for the best key; a heap ordered by (key, letter) picks
- * the same letter in O(log A) instead of O(A), which matters for short
- * sections over many letters. */
-typedef struct {
-  const uint64_t *cnt;
-  uint32_t *f;
-  int grow;                         /* 1: adding units, 0: removing */
-  uint8_t heap[GCOMP_RANS_MAX_ALPHABET];
-  unsigned size;
-} unit_heap;
-
-/* 1 if letter a gets the next unit before letter b. */
-static int picked_before(const unit_heap *h, unsigned a, unsigned b) {
-  uint64_t ka, kb; /* a first iff ka > kb */
-  if (h->grow) {   /* largest c / (2f + 1) */
-    ka = h->cnt[a] * (2u * h->f[b] + 1u);
-    kb = h->cnt[b] * (2u * h->f[a] + 1u);
-  } else {         /* smallest c / (2f - 1) */
-    ka = h->cnt[b] * (2u * h->f[a] - 1u);
-    kb = h->cnt[a] * (2u * h->f[b] - 1u);
-  }
-  return ka != kb ? ka > kb : a < b;
-}
-
-static void sift_down(unit_heap *h, unsigned i) {
-  for (;;) {
-    unsigned l = 2u * i + 1u, r = l + 1u, best = i;
-    uint8_t t;
-    if (l < h->size && picked_before(h, h->heap[l], h->heap[best])) best = l;
-    if (r < h->size && picked_before(h, h->heap[r], h->heap[best])) best = r;
-    if (best == i) return;
-    t = h->heap[i];
-    h->heap[i] = h->heap[best];
-    h->heap[best] = t;
-    i = best;
-  }
-}
-
-static void heap_build(unit_heap *h, unsigned A, uint32_t min_f) {
-  unsigned s, i;
-  h->size = 0;
-  for (s = 0; s < A; s++)
-    if (h->f[s] >= min_f && h->cnt[s] != 0) h->heap[h->size++] = (uint8_t)s;
-  for (i = h->size / 2u; i-- > 0;) sift_down(h, i);
-}
-
-static void normalize(const uint64_t *cnt, unsigned A, uint64_t n,
-                      uint32_t *f) {
-  unit_heap h;
-  uint32_t sum = 0;
-  unsigned s;
-  for (s = 0; s < A; s++) {
-    uint64_t q = cnt[s] * GCOMP_RANS_PROB_SCALE / n;
-    f[s] = cnt[s] == 0 ? 0u : q == 0 ? 1u : (uint32_t)q;
-    sum += f[s];
-  }
-  h.cnt = cnt;
-  h.f = f;
-  if (sum < GCOMP_RANS_PROB_SCALE) {
-    h.grow = 1;
-    heap_build(&h, A, 1);
-    for (; sum < GCOMP_RANS_PROB_SCALE; sum++) {
-      f[h.heap[0]]++;
-      sift_down(&h, 0);
-    }
-  } else if (sum > GCOMP_RANS_PROB_SCALE) {
-    /* A sum above 4096 over at most 256 entries leaves some entry >= 2. */
-    h.grow = 0;
-    heap_build(&h, A, 2);
-    for (; sum > GCOMP_RANS_PROB_SCALE; sum--) {
-      if (--f[h.heap[0]] < 2) h.heap[0] = h.heap[--h.size];
-      sift_down(&h, 0);
-    }
-  }
-}
-
-static void put_gamma(gcomp_bitwriter *w, uint32_t v) {
-  unsigned z = gcomp_rans_bitlen(v) - 1u;
-  gcomp_bw_put(w, (uint64_t)1 << z, z + 1u);
-  gcomp_bw_put(w, v, z);
 }
 
 /* ------------------------------------------------------------- encoder */
@@ -135,10 +41,6 @@ static uint32_t get_u32le(const uint8_t *p) {
          ((uint32_t)p[3] << 24);
 }
 
-static unsigned esc_clamp(uint32_t s) {
-  return s < GCOMP_RANS_ESC ? (unsigned)s : GCOMP_RANS_ESC;
-}
-
 /* Four interleaved histograms: consecutive equal symbols (the common case
  * here) would otherwise serialize on one counter's load-add-store. */
 static void histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt) {
@@ -147,12 +49,12 @@ static void histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt) {
   unsigned s;
   memset(h, 0, sizeof h);
   for (; i + 4u <= n; i += 4u) {
-    h[0][esc_clamp(sym[i])]++;
-    h[1][esc_clamp(sym[i + 1u])]++;
-    h[2][esc_clamp(sym[i + 2u])]++;
-    h[3][esc_clamp(sym[i + 3u])]++;
+    h[0][gcomp_rans_letter(sym[i])]++;
+    h[1][gcomp_rans_letter(sym[i + 1u])]++;
+    h[2][gcomp_rans_letter(sym[i + 2u])]++;
+    h[3][gcomp_rans_letter(sym[i + 3u])]++;
   }
-  for (; i < n; i++) h[0][esc_clamp(sym[i])]++;
+  for (; i < n; i++) h[0][gcomp_rans_letter(sym[i])]++;
   for (s = 0; s < GCOMP_RANS_MAX_ALPHABET; s++)
     cnt[s] = h[0][s] + h[1][s] + h[2][s] + h[3][s];
 }
@@ -199,14 +101,13 @@ gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
   histogram(sym, n, cnt);
   for (s = 0; s < GCOMP_RANS_MAX_ALPHABET; s++)
     if (cnt[s] != 0) A = s + 1u;
-  normalize(cnt, A, n, freq);
+  gcomp_rans_normalize(cnt, A, n, freq);
 
   if (cap < 1)
     return gcomp_fail(gcompDstTooSmall, "rans: no room for the table");
   dst[0] = (uint8_t)(A - 1u);
   gcomp_bw_init(&w, dst + 1, cap - 1u);
-  for (s = 0; s < A; s++) put_gamma(&w, freq[s] + 1u);
-  gcomp_bw_align(&w);
+  gcomp_rans_write_table(&w, freq, A);
   if (w.overflow)
     return gcomp_fail(gcompDstTooSmall, "rans: no room for the table");
   pos = 1u + (size_t)(w.pos / 8u);
@@ -255,48 +156,31 @@ gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
 
 static gcompResult_t read_table(const uint8_t *src, size_t size, uint32_t *freq,
                                 unsigned *alphabet, size_t *table_bytes) {
-  gcomp_bitreader r;
+  unsigned s = 0;
   uint32_t sum = 0;
-  unsigned A, s;
-  size_t avail;
-  if (size < 1) return gcomp_fail(gcompCorruptPayload, "rans: empty section");
-  A = (unsigned)src[0] + 1u;
-  /* The table never exceeds TABLE_MAX_BYTES; capping keeps the bit count
-   * far from overflow whatever size is. */
-  avail = size - 1u < TABLE_MAX_BYTES ? size - 1u : TABLE_MAX_BYTES;
-  gcomp_br_init(&r, src + 1, (uint64_t)avail * 8u);
-  for (s = 0; s < A; s++) {
-    unsigned z = 0;
-    uint32_t v;
-    while (gcomp_br_get_bit(&r) == 0) {
-      if (r.overrun)
-        return gcomp_fail(gcompCorruptPayload, "rans: truncated table");
-      if (++z > GAMMA_MAX_ZEROS)
-        return gcomp_fail(gcompCorruptPayload,
-                          "rans: frequency code of symbol %u too long", s);
-    }
-    v = (1u << z) | (uint32_t)gcomp_br_get(&r, z);
-    if (r.overrun)
-      return gcomp_fail(gcompCorruptPayload, "rans: truncated table");
-    if (v - 1u > GCOMP_RANS_PROB_SCALE - sum)
-      return gcomp_fail(gcompCorruptPayload,
-                        "rans: frequencies exceed %u at symbol %u",
-                        GCOMP_RANS_PROB_SCALE, s);
-    freq[s] = v - 1u;
-    sum += v - 1u;
-  }
-  if (sum != GCOMP_RANS_PROB_SCALE)
+  switch (gcomp_rans_read_table(src, size, freq, alphabet, table_bytes, &s, &sum)) {
+  case GCOMP_RANS_TABLE_OK: return gcompSuccess;
+  case GCOMP_RANS_TABLE_EMPTY: return gcomp_fail(gcompCorruptPayload, "rans: empty section");
+  case GCOMP_RANS_TABLE_TRUNCATED:
+    return gcomp_fail(gcompCorruptPayload, "rans: truncated table");
+  case GCOMP_RANS_TABLE_LONG_CODE:
+    return gcomp_fail(gcompCorruptPayload,
+                      "rans: frequency code of symbol %u too long", s);
+  case GCOMP_RANS_TABLE_EXCEEDS:
+    return gcomp_fail(gcompCorruptPayload,
+                      "rans: frequencies exceed %u at symbol %u",
+                      GCOMP_RANS_PROB_SCALE, s);
+  case GCOMP_RANS_TABLE_SUM:
     return gcomp_fail(gcompCorruptPayload,
                       "rans: frequencies sum to %u, not %u", sum,
                       GCOMP_RANS_PROB_SCALE);
-  if (freq[A - 1u] == 0)
+  case GCOMP_RANS_TABLE_TOP_ZERO:
     return gcomp_fail(gcompCorruptPayload,
-                      "rans: highest symbol %u has frequency 0", A - 1u);
-  if (!gcomp_br_align_zero(&r))
+                      "rans: highest symbol %u has frequency 0", s);
+  case GCOMP_RANS_TABLE_PADDING:
     return gcomp_fail(gcompCorruptPayload, "rans: nonzero table padding");
-  *alphabet = A;
-  *table_bytes = 1u + (size_t)(r.pos / 8u);
-  return gcompSuccess;
+  }
+  return gcomp_fail(gcompInternalError, "rans: table reader");
 }
 
 static gcompResult_t decode_chunk(const uint8_t *p, const uint8_t *end,

@@ -14,42 +14,23 @@
 #include "shared/bitio.h"
 #include "shared/bits.h"
 #include "shared/selection.h"
+#include "shared/topk.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RICE_PARAM_BITS 5u
-#define VALUE_BITS 32u
+#define RICE_PARAM_BITS GCOMP_TOPK_RICE_PARAM_BITS
+#define VALUE_BITS GCOMP_TOPK_VALUE_BITS
 
-typedef struct {
-  int rice;            /* 0: bitmap */
-  unsigned r;          /* Rice parameter */
-  uint64_t index_bits; /* choice bit excluded */
-} index_code;
+typedef gcomp_topk_code index_code;
 
-/* Rice length with parameter r is k (r + 1) + sum (g_j >> r); every r is
- * tried (smallest wins ties), and the bitmap wins ties with Rice. */
+/* shared/topk.h's choice, from the sums of the gaps shifted by each r. */
 static index_code choose_code(const uint64_t *idx, uint64_t k, uint64_t n) {
-  uint64_t sums[32] = {0}, next = 0;
-  for (uint64_t j = 0; j < k; j++) {
-    uint64_t g = idx[j] - next;
-    next = idx[j] + 1;
-    for (unsigned r = 0; r < 32 && (g >> r); r++) sums[r] += g >> r;
-  }
-  index_code c = {1, 0, UINT64_MAX};
-  for (unsigned r = 0; r < 32; r++) {
-    uint64_t bits = RICE_PARAM_BITS + k * (r + 1) + sums[r];
-    if (bits < c.index_bits) {
-      c.index_bits = bits;
-      c.r = r;
-    }
-  }
-  if (n <= c.index_bits) {
-    c.rice = 0;
-    c.index_bits = n;
-  }
-  return c;
+  uint64_t sums[GCOMP_TOPK_RICE_PARAMS] = {0};
+  for (uint64_t j = 0; j < k; j++)
+    gcomp_topk_add_gap(sums, gcomp_topk_gap(idx[j], j ? idx[j - 1] : 0, j));
+  return gcomp_topk_choose(sums, k, n);
 }
 
 /* The same worst case over every index set: the gaps sum to at most
@@ -74,7 +55,7 @@ static void put_bitmap(gcomp_bitwriter *w, const uint64_t *idx, uint64_t k, uint
 
 static gcompResult_t write_structured(const gcomp_body_in *in, const uint64_t *idx,
                                       uint64_t k, index_code code, gcomp_body_out *out) {
-  uint64_t bits = 1 + code.index_bits + VALUE_BITS * k;
+  uint64_t bits = gcomp_topk_body_bits(code, k);
   if (bits > 8 * (uint64_t)in->cap)
     return gcomp_fail(gcompDstTooSmall, "dst holds %zu body bytes, need %llu", in->cap,
                       (unsigned long long)((bits + 7) / 8));
@@ -122,8 +103,7 @@ static gcompResult_t topk_encode(const gcomp_body_in *in, gcomp_body_out *out) {
     gcompPacking_t p = in->codec->config.packing;
     index_code code = choose_code(idx, k, in->n);
     if (p == gcompPackAuto)
-      p = 1 + code.index_bits + VALUE_BITS * k <= 32 * in->n ? gcompPackStructured
-                                                              : gcompPackDirect;
+      p = gcomp_topk_auto_structured(code, k, in->n) ? gcompPackStructured : gcompPackDirect;
     r = p == gcompPackDirect ? write_direct(in, idx, k, out)
                              : write_structured(in, idx, k, code, out);
   }

@@ -6,6 +6,8 @@
 #include "device_stages.cuh"
 #include "device_baselines.cuh"
 #include "device_select.cuh"
+#include "device_rans.cuh"
+#include "device_topk.cuh"
 
 #include <math.h>
 #include <string.h>
@@ -34,6 +36,10 @@ struct plan {
   int rk; /* rand-k, k resolved for n: device_select.cu */
   uint64_t k;
   size_t sel_region;
+  int tk; /* top-k, k resolved for n as rand-k's: device_topk*.cu */
+  size_t tk_region;
+  int ent; /* packing entropy (sd, level codecs, natural): device_rans*.cu */
+  size_t ent_region;
   int bl; /* a baseline codec (qsgd ... bf16): device_baselines.cu */
   uint64_t d, n, chunks;
   uint32_t K;
@@ -53,15 +59,16 @@ gcompResult_t supported(const gcompCodecConfig_t *cfg) {
   if (m == gcompIdentity) return gcompSuccess; /* always direct */
   if (m == gcompSpherical) return gcompSuccess; /* structured, direct and auto */
   if (m == gcompRandK) return gcompSuccess;     /* structured, direct and auto */
+  if (m == gcompTopK) return gcompSuccess;      /* structured, direct and auto */
   if (gcomp_dev_bl_family_of(m) != GCOMP_DEV_BL_NONE) return gcomp_dev_bl_supported(cfg);
   if (m != gcompSparseDithering && m != gcompSparseDitheringUnbiased)
     return gcomp_fail(gcompNotAvailable, "codec %s is not yet on the GPU",
                       gcompMethodName(m) ? gcompMethodName(m) : "?");
-  if (cfg->packing == gcompPackFixed) return gcompSuccess;
+  if (cfg->packing == gcompPackFixed || cfg->packing == gcompPackEntropy) return gcompSuccess;
   if (cfg->packing == gcompPackAuto)
     return gcomp_fail(gcompNotAvailable,
                       "packing auto picks the shortest of four back ends; only "
-                      "packing=fixed is on the GPU yet");
+                      "packings fixed and entropy are on the GPU yet");
   return gcomp_fail(gcompNotAvailable, "packing %s is not yet on the GPU",
                     gcomp_packing_name(cfg->packing));
 }
@@ -82,7 +89,8 @@ gcompResult_t make_plan(gcompCodec_t codec, uint64_t d, plan *p) {
   p->sc = cfg->method == gcompSpherical;
   p->bl = gcomp_dev_bl_family_of(cfg->method) != GCOMP_DEV_BL_NONE;
   p->rk = cfg->method == gcompRandK;
-  p->sd = cfg->method != gcompIdentity && !p->sc && !p->bl && !p->rk;
+  p->tk = cfg->method == gcompTopK;
+  p->sd = cfg->method != gcompIdentity && !p->sc && !p->bl && !p->rk && !p->tk;
   p->rnd = cfg->method == gcompSparseDitheringUnbiased;
   p->rotate = cfg->rotate != 0;
   p->d = d;
@@ -121,6 +129,18 @@ gcompResult_t make_plan(gcompCodec_t codec, uint64_t d, plan *p) {
     GCOMP_TRY(gcomp_k_resolve(codec, p->n, &p->k));
     GCOMP_TRY(gcomp_dev_sel_bytes(p->n, &bytes));
     p->sel_region = take(&at, bytes);
+  }
+  if (p->tk) {
+    size_t bytes;
+    GCOMP_TRY(gcomp_k_resolve(codec, p->n, &p->k));
+    GCOMP_TRY(gcomp_dev_tk_bytes(p->n, &bytes));
+    p->tk_region = take(&at, bytes);
+  }
+  p->ent = cfg->packing == gcompPackEntropy && (p->sd || gcomp_dev_bl_fixed(p->method));
+  if (p->ent) {
+    size_t bytes;
+    GCOMP_TRY(gcomp_dev_rans_bytes(p->n, &bytes));
+    p->ent_region = take(&at, bytes);
   }
   if (p->rotate) p->rot = take(&at, (size_t)p->n * sizeof(float));
   p->total = at;
@@ -164,6 +184,7 @@ gcomp_dev_header header_template(const plan *p, uint64_t seed) {
   gcomp_header h = {p->method, p->sd ? gcompPackFixed : gcompPackDirect, p->rotate, p->d,
                     seed, 0, p->codec->param, p->codec->iparam};
   if (p->bl) h.packing = gcomp_dev_bl_packing(p->method);
+  if (p->ent) h.packing = gcompPackEntropy;
   gcomp_dev_header t;
   gcomp_header_write(&h, t.b); /* body_bits 0: it reads nothing past the 64 bytes */
   memset(t.b + GCOMP_CHECKSUM_OFFSET, 0, 8);
@@ -204,7 +225,7 @@ extern "C" GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const f
     return gcomp_fail(gcompDstTooSmall, "dst must hold at least the %d-byte header",
                       GCOMP_HEADER_BYTES);
   /* Identity's size does not depend on the data: refuse now, not later. */
-  if (!p.sd && !p.sc && !p.bl && !p.rk && (dstCapacity - GCOMP_HEADER_BYTES) / 4 < p.n)
+  if (!p.sd && !p.sc && !p.bl && !p.rk && !p.tk && (dstCapacity - GCOMP_HEADER_BYTES) / 4 < p.n)
     return gcomp_fail(gcompDstTooSmall, "dst holds %zu bytes, identity needs %llu",
                       dstCapacity, (unsigned long long)(GCOMP_HEADER_BYTES + 4 * p.n));
   cudaStream_t s = (cudaStream_t)stream;
@@ -226,10 +247,15 @@ extern "C" GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const f
     GCOMP_TRY(gcomp_dev_sumsq(x, p.n, na, nb, call, s));
     GCOMP_TRY(gcomp_dev_sd_scale(codec->param, p.n, p.K, call, s));
     gcomp_dev_symbols sym = p.rnd ? GCOMP_DEV_SYM_UNBIASED : GCOMP_DEV_SYM_SD;
-    GCOMP_TRY(gcomp_dev_encode_fixed(sym, x, seed, &f, out, dstCapacity, &h, call, s));
+    if (p.ent)
+      GCOMP_TRY(gcomp_dev_encode_rans(sym, x, seed, &f, at<void>(workspace, p.ent_region), out,
+                                      dstCapacity, &h, call, s));
+    else
+      GCOMP_TRY(gcomp_dev_encode_fixed(sym, x, seed, &f, out, dstCapacity, &h, call, s));
   } else if (p.bl) {
     gcomp_dev_fixed f = fixed_of(&p, workspace);
-    gcomp_dev_bl_args a = {p.method, p.n, codec->iparam};
+    gcomp_dev_bl_args a = {p.method, p.n, codec->iparam,
+                           p.ent ? at<void>(workspace, p.ent_region) : nullptr};
     GCOMP_TRY(gcomp_dev_bl_encode(&a, x, seed, &f, na, nb, out, dstCapacity, &h, call, s));
   } else if (p.sc) {
     gcomp_dev_sc_args a = {p.n, codec->iparam, codec->param, (int)codec->config.packing};
@@ -239,6 +265,10 @@ extern "C" GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const f
     gcomp_dev_sel_args a = {p.n, p.k, (int)codec->config.packing};
     GCOMP_TRY(gcomp_dev_randk_encode(x, &a, !p.rotate, seed, at<void>(workspace, p.sel_region),
                                      out, dstCapacity, &h, call, s));
+  } else if (p.tk) {
+    gcomp_dev_tk_args a = {p.n, p.k, (int)codec->config.packing};
+    GCOMP_TRY(gcomp_dev_topk_encode(x, &a, !p.rotate, at<void>(workspace, p.tk_region), out,
+                                    dstCapacity, &h, call, s));
   } else {
     GCOMP_TRY(gcomp_dev_identity_encode(x, p.n, !p.rotate, out, dstCapacity, &h, call, s));
   }
@@ -265,7 +295,8 @@ extern "C" GCOMP_API gcompResult_t gcompDecodeDevice(gcompCodec_t codec, const v
   const uint8_t *in = static_cast<const uint8_t *>(src);
   int packing = p.sd ? (int)gcompPackFixed : (int)gcompPackDirect;
   if (p.bl) packing = (int)gcomp_dev_bl_packing(p.method);
-  if (p.sc || p.rk) /* with packing auto, either of the codec's packings (-1) */
+  if (p.ent) packing = (int)gcompPackEntropy;
+  if (p.sc || p.rk || p.tk) /* with packing auto, either of the codec's packings (-1) */
     packing = codec->config.packing == gcompPackAuto ? -1 : (int)codec->config.packing;
   gcomp_dev_expect e = {known_methods(),
                         codec->m->packings,
@@ -284,10 +315,15 @@ extern "C" GCOMP_API gcompResult_t gcompDecodeDevice(gcompCodec_t codec, const v
   float *y = p.rotate ? at<float>(workspace, p.rot) : dst;
   if (p.sd) {
     gcomp_dev_fixed f = fixed_of(&p, workspace);
-    GCOMP_TRY(gcomp_dev_decode_fixed(GCOMP_DEV_SYM_SD, in, &f, y, !p.rotate, beta, call, s));
+    if (p.ent)
+      GCOMP_TRY(gcomp_dev_decode_rans(GCOMP_DEV_SYM_SD, in, &f, at<void>(workspace, p.ent_region),
+                                      y, !p.rotate, beta, call, s));
+    else
+      GCOMP_TRY(gcomp_dev_decode_fixed(GCOMP_DEV_SYM_SD, in, &f, y, !p.rotate, beta, call, s));
   } else if (p.bl) {
     gcomp_dev_fixed f = fixed_of(&p, workspace);
-    gcomp_dev_bl_args a = {p.method, p.n, codec->iparam};
+    gcomp_dev_bl_args a = {p.method, p.n, codec->iparam,
+                           p.ent ? at<void>(workspace, p.ent_region) : nullptr};
     GCOMP_TRY(gcomp_dev_bl_decode(&a, in, &f, y, !p.rotate, beta, call, s));
   } else if (p.sc) {
     GCOMP_TRY(gcomp_dev_sc_decode(in, p.n, codec->iparam, at<void>(workspace, p.sc_region), y,
@@ -296,6 +332,9 @@ extern "C" GCOMP_API gcompResult_t gcompDecodeDevice(gcompCodec_t codec, const v
     gcomp_dev_sel_args a = {p.n, p.k, (int)codec->config.packing};
     GCOMP_TRY(gcomp_dev_randk_decode(in, &a, at<void>(workspace, p.sel_region), y, !p.rotate,
                                      beta, call, s));
+  } else if (p.tk) {
+    GCOMP_TRY(gcomp_dev_topk_decode(in, p.n, at<void>(workspace, p.tk_region), y, !p.rotate,
+                                    beta, call, s));
   } else {
     GCOMP_TRY(gcomp_dev_identity_decode(in, p.n, y, !p.rotate, beta, call, s));
   }

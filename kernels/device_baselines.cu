@@ -12,6 +12,7 @@
  * natural.c and cast.c are a comparison of the maximum with their limit. */
 #include "device_baselines.cuh"
 #include "device_stages.cuh"
+#include "device_rans.cuh"
 
 #include "shared/half.h"
 #include "shared/natural.h"
@@ -112,6 +113,9 @@ gcompResult_t gcomp_dev_bl_supported(const gcompCodecConfig_t *cfg) {
   /* Where the CPU's auto always writes one packing, that one. */
   if (p == want || (p == gcompPackAuto && (fam == GCOMP_DEV_BL_CAST || fam == GCOMP_DEV_BL_SIGN)))
     return gcompSuccess;
+  /* The symbols of a fixed section can go to the entropy section instead. */
+  if (p == gcompPackEntropy && (fam == GCOMP_DEV_BL_LEVELS || fam == GCOMP_DEV_BL_NATURAL))
+    return gcompSuccess;
   if (p == gcompPackAuto)
     return gcomp_fail(gcompNotAvailable,
                       "%s: packing auto picks the shortest of several back ends; only "
@@ -150,6 +154,8 @@ gcompResult_t gcomp_dev_bl_encode(const gcomp_dev_bl_args *a, const float *x, ui
   GCOMP_LAUNCHED();
   bl_scale<<<1, 1, 0, s>>>(m, a->n, (uint32_t)a->iparam, call);
   GCOMP_LAUNCHED();
+  if (gcomp_dev_bl_fixed(a->method) && a->rans)
+    return gcomp_dev_encode_rans(symbols_of(m), x, seed, f, a->rans, dst, cap, h, call, s);
   if (gcomp_dev_bl_fixed(a->method))
     return gcomp_dev_encode_fixed(symbols_of(m), x, seed, f, dst, cap, h, call, s);
   if (fam == GCOMP_DEV_BL_CAST)
@@ -165,6 +171,8 @@ gcompResult_t gcomp_dev_bl_decode(const gcomp_dev_bl_args *a, const uint8_t *src
                                   const gcomp_dev_fixed *f, float *out, int to_dst, float beta,
                                   gcomp_dev_call *call, cudaStream_t s) {
   int m = a->method;
+  if (gcomp_dev_bl_fixed(a->method) && a->rans)
+    return gcomp_dev_decode_rans(symbols_of(m), src, f, a->rans, out, to_dst, beta, call, s);
   if (gcomp_dev_bl_fixed(a->method))
     return gcomp_dev_decode_fixed(symbols_of(m), src, f, out, to_dst, beta, call, s);
   if (gcomp_dev_bl_family_of(m) == GCOMP_DEV_BL_CAST)

@@ -45,35 +45,16 @@ struct enc_job {
   gcomp_dev_call *call;
 };
 
-__device__ uint32_t chunk_len(uint64_t n, uint64_t c) {
-  uint64_t left = n - c * kChunk;
-  return left < kChunk ? (uint32_t)left : kChunk;
-}
+__device__ uint32_t chunk_len(uint64_t n, uint64_t c) { return gcomp_dev_chunk_len(n, c); }
 
-/* Symbols of x[i .. i + 4), i a multiple of 4 so the four share one
- * Philox draw as on the CPU; values past n give 0. */
 template <class S>
 __device__ void quantize4(const enc_job &j, uint64_t i, float gamma, uint32_t K, uint32_t z[4]) {
-  float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  if (i >= j.n) {
-    for (int k = 0; k < 4; k++) z[k] = 0;
-    return;
-  }
-  if (i + 4 <= j.n && ((uintptr_t)j.x & 15u) == 0) {
-    float4 q = *reinterpret_cast<const float4 *>(j.x + i);
-    v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
-  } else {
-    for (int k = 0; k < 4; k++) v[k] = i + k < j.n ? j.x[i + k] : 0.0f;
-  }
-  gcomp_u32x4 r = {{0u, 0u, 0u, 0u}};
-  if (S::kRandom) r = gcomp_philox(j.seed, GCOMP_STREAM_ROUNDING, i >> 2);
-  for (int k = 0; k < 4; k++) z[k] = S::encode(v[k], gamma, K, r.v[k]);
+  gcomp_dev_quantize4<S>(j.x, j.n, j.seed, i, gamma, K, z);
 }
 
-/* A scaled codec's zero scale is the zero vector: no chunks at all. */
 template <class S>
 __device__ bool zero_vector(float gamma) {
-  return S::kBase != 0 && gamma == 0.0f;
+  return gcomp_dev_zero_vector<S>(gamma);
 }
 
 /* Histogram key of a symbol: 2 * bit length + (is 2^b - 1). Then esc[w],
@@ -85,6 +66,9 @@ __device__ uint32_t sym_key(uint32_t z) {
   uint32_t ones = b && z == (uint32_t)(((uint64_t)1 << b) - 1);
   return 2 * b + ones;
 }
+struct fixed_key {
+  __device__ uint32_t operator()(uint32_t z) const { return sym_key(z); }
+};
 
 template <class S>
 __global__ void __launch_bounds__(kThreads) fixed_count(enc_job j) {
@@ -101,21 +85,8 @@ __global__ void __launch_bounds__(kThreads) fixed_count(enc_job j) {
   __shared__ uint32_t warp_max[kThreads / 32];
   for (uint32_t k = threadIdx.x; k < kKeys; k += kThreads) hist[k] = 0;
   __syncthreads();
-  uint32_t lane = threadIdx.x & 31u, zmax = 0;
-  /* Every thread runs the same trip count, so whole warps meet in
-   * __match_any_sync: one shared atomic per distinct key per warp instead
-   * of 32 colliding ones (most symbols share a handful of keys). */
-  for (uint32_t g = threadIdx.x; g < kChunk / 4; g += kThreads) {
-    uint32_t z[4];
-    quantize4<S>(j, off + 4 * g, gamma, K, z);
-    for (int k = 0; k < 4; k++) {
-      bool in = 4 * g + k < len;
-      uint32_t key = in ? sym_key(z[k]) : kKeys;
-      zmax = max(zmax, z[k]);
-      unsigned peers = __match_any_sync(0xffffffffu, key);
-      if (in && lane == (uint32_t)__ffs(peers) - 1) atomicAdd(&hist[key], __popc(peers));
-    }
-  }
+  uint32_t lane = threadIdx.x & 31u;
+  uint32_t zmax = gcomp_dev_count_keys<S>(j.x, j.n, j.seed, off, len, gamma, K, fixed_key(), hist);
   zmax = __reduce_max_sync(0xffffffffu, zmax);
   if (lane == 0) warp_max[threadIdx.x >> 5] = zmax;
   __syncthreads();
@@ -305,21 +276,12 @@ __global__ void __launch_bounds__(kThreads) fixed_unpack(dec_job j) {
     gcomp_dev_put(j.out, off + k, vals[k], j.to_dst, j.beta);
 }
 
-gcompResult_t scan(const gcomp_dev_fixed *f, cudaStream_t s) {
-  size_t bytes = f->scan_bytes;
-  /* chunks <= 2^28 (n <= 2^40): an int count is enough. */
-  GCOMP_CUDA_TRY(cub::DeviceScan::ExclusiveSum(f->scan_temp, bytes, f->sizes, f->offsets,
-                                               (int)f->chunks, s));
-  GCOMP_LAUNCHED();
-  return gcompSuccess;
-}
-
 template <class S>
 gcompResult_t encode_fixed(const enc_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
   unsigned blocks = (unsigned)f->chunks;
   fixed_count<S><<<blocks, kThreads, 0, s>>>(j);
   GCOMP_LAUNCHED();
-  gcompResult_t r = scan(f, s);
+  gcompResult_t r = gcomp_dev_chunk_scan(f, s);
   if (r != gcompSuccess) return r;
   fixed_layout<S><<<1, 1, 0, s>>>(j);
   GCOMP_LAUNCHED();
@@ -332,18 +294,23 @@ template <class S>
 gcompResult_t decode_fixed(const dec_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
   fixed_table<S><<<gcomp_dev_blocks(f->chunks, kThreads, 4096), kThreads, 0, s>>>(j);
   GCOMP_LAUNCHED();
-  gcompResult_t r = scan(f, s);
+  gcompResult_t r = gcomp_dev_chunk_scan(f, s);
   if (r != gcompSuccess) return r;
   fixed_unpack<S><<<(unsigned)f->chunks, kThreads, 0, s>>>(j);
   GCOMP_LAUNCHED();
   return gcompSuccess;
 }
 
-using sym_sd = gcomp_sym_levels<gcomp_q_nearest>;
-using sym_unbiased = gcomp_sym_levels<gcomp_q_unbiased>;
-using sym_nd = gcomp_sym_levels<gcomp_q_natural_dithering>;
-
 }  // namespace
+
+gcompResult_t gcomp_dev_chunk_scan(const gcomp_dev_fixed *f, cudaStream_t s) {
+  size_t bytes = f->scan_bytes;
+  /* chunks <= 2^28 (n <= 2^40): an int count is enough. */
+  GCOMP_CUDA_TRY(cub::DeviceScan::ExclusiveSum(f->scan_temp, bytes, f->sizes, f->offsets,
+                                               (int)f->chunks, s));
+  GCOMP_LAUNCHED();
+  return gcompSuccess;
+}
 
 gcompResult_t gcomp_dev_fixed_scan_bytes(uint64_t chunks, size_t *bytes) {
   *bytes = 0;
@@ -359,9 +326,9 @@ gcompResult_t gcomp_dev_encode_fixed(gcomp_dev_symbols sym, const float *x, uint
   enc_job j = {x,        f->n,       f->chunks, seed, f->width, f->escapes,
                f->sizes, f->offsets, dst,       cap,  *h,       call};
   switch (sym) {
-  case GCOMP_DEV_SYM_SD: return encode_fixed<sym_sd>(j, f, s);
-  case GCOMP_DEV_SYM_UNBIASED: return encode_fixed<sym_unbiased>(j, f, s);
-  case GCOMP_DEV_SYM_ND: return encode_fixed<sym_nd>(j, f, s);
+  case GCOMP_DEV_SYM_SD: return encode_fixed<gcomp_sym_sd>(j, f, s);
+  case GCOMP_DEV_SYM_UNBIASED: return encode_fixed<gcomp_sym_unbiased>(j, f, s);
+  case GCOMP_DEV_SYM_ND: return encode_fixed<gcomp_sym_nd>(j, f, s);
   case GCOMP_DEV_SYM_NATURAL: return encode_fixed<gcomp_sym_natural>(j, f, s);
   }
   return gcomp_fail(gcompInternalError, "fixed section: symbol function %d", (int)sym);
@@ -375,8 +342,8 @@ gcompResult_t gcomp_dev_decode_fixed(gcomp_dev_symbols sym, const uint8_t *src,
   dec_job j = {src, f->n, f->chunks, f->sizes, f->offsets, out, to_dst, beta, call};
   switch (sym) {
   case GCOMP_DEV_SYM_SD:
-  case GCOMP_DEV_SYM_UNBIASED: return decode_fixed<sym_sd>(j, f, s);
-  case GCOMP_DEV_SYM_ND: return decode_fixed<sym_nd>(j, f, s);
+  case GCOMP_DEV_SYM_UNBIASED: return decode_fixed<gcomp_sym_sd>(j, f, s);
+  case GCOMP_DEV_SYM_ND: return decode_fixed<gcomp_sym_nd>(j, f, s);
   case GCOMP_DEV_SYM_NATURAL: return decode_fixed<gcomp_sym_natural>(j, f, s);
   }
   return gcomp_fail(gcompInternalError, "fixed section: symbol function %d", (int)sym);

@@ -183,7 +183,7 @@ __device__ bool header_ok(int method, double param, uint64_t iparam) {
     return gcomp_dev_bl_header_ok(method, param, iparam);
   if (method == gcompSpherical) /* spherical.c's header_ok */
     return param > 0.0 && param < 1.0 && iparam >= 1 && iparam <= 64;
-  if (method == gcompRandK) /* k <= n: gcomp_dev_randk_decode */
+  if (method == gcompRandK || method == gcompTopK) /* k <= n: their decoders */
     return param == 0.0 && iparam >= 1;
   if (iparam != 0) return false;
   if (method == gcompIdentity) return param == 0.0;
@@ -230,6 +230,7 @@ __device__ gcompResult_t verify_payload(const hdr_job &j) {
     return j.call->body_bits == 32 * j.e.n ? gcompSuccess : gcompCorruptPayload;
   if (j.e.method == gcompSpherical) return gcompSuccess; /* its body: gcomp_dev_sc_decode */
   if (j.e.method == gcompRandK) return gcompSuccess;     /* gcomp_dev_randk_decode */
+  if (j.e.method == gcompTopK) return gcompSuccess;      /* gcomp_dev_topk_decode */
   gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(j.e.method);
   if (fam != GCOMP_DEV_BL_NONE && fam != GCOMP_DEV_BL_LEVELS)
     return gcomp_dev_bl_framing(p, j.e.method, j.e.n, j.e.chunks, j.call);

@@ -160,11 +160,8 @@ __global__ void __launch_bounds__(kThreads)
 
 /* The kept indices, ascending: a stable sort of the keys, cut at k, then a
  * sort of those k indices. */
-gcompResult_t select_kept(const sel_region &r, uint64_t seed, bool payload_seed, uint64_t n,
-                          uint64_t k, uint64_t **kept, gcomp_dev_call *call, cudaStream_t s) {
-  sel_keys<<<gcomp_dev_blocks((n + 3) / 4, kThreads, 8192), kThreads, 0, s>>>(
-      seed, payload_seed, n, r.keys_a, r.idx_a, call);
-  GCOMP_LAUNCHED();
+gcompResult_t sort_kept(const sel_region &r, uint64_t n, uint64_t k, uint64_t **kept,
+                        uint64_t **spare, cudaStream_t s) {
   cub::DoubleBuffer<uint32_t> kb(r.keys_a, r.keys_b);
   cub::DoubleBuffer<uint64_t> vb(r.idx_a, r.idx_b);
   size_t bytes = r.temp_bytes;
@@ -174,7 +171,16 @@ gcompResult_t select_kept(const sel_region &r, uint64_t seed, bool payload_seed,
   GCOMP_CUDA_TRY(cub::DeviceRadixSort::SortKeys(r.temp, bytes, ib, (int64_t)k, 0,
                                                 index_bits(n), s));
   *kept = ib.Current();
+  if (spare) *spare = ib.Alternate();
   return gcompSuccess;
+}
+
+gcompResult_t select_kept(const sel_region &r, uint64_t seed, bool payload_seed, uint64_t n,
+                          uint64_t k, uint64_t **kept, gcomp_dev_call *call, cudaStream_t s) {
+  sel_keys<<<gcomp_dev_blocks((n + 3) / 4, kThreads, 8192), kThreads, 0, s>>>(
+      seed, payload_seed, n, r.keys_a, r.idx_a, call);
+  GCOMP_LAUNCHED();
+  return sort_kept(r, n, k, kept, nullptr, s);
 }
 
 }  // namespace
@@ -182,6 +188,24 @@ gcompResult_t select_kept(const sel_region &r, uint64_t seed, bool payload_seed,
 gcompResult_t gcomp_dev_sel_bytes(uint64_t n, size_t *bytes) {
   sel_region r;
   return carve(nullptr, n, &r, bytes);
+}
+
+gcompResult_t gcomp_dev_sel_keys_of(void *region, uint64_t n, uint32_t **keys,
+                                    uint64_t **idx) {
+  sel_region r;
+  size_t bytes;
+  GCOMP_TRY(carve(region, n, &r, &bytes));
+  *keys = r.keys_a;
+  *idx = r.idx_a;
+  return gcompSuccess;
+}
+
+gcompResult_t gcomp_dev_sel_sort(void *region, uint64_t n, uint64_t k, uint64_t **kept,
+                                 uint64_t **spare, cudaStream_t s) {
+  sel_region r;
+  size_t bytes;
+  GCOMP_TRY(carve(region, n, &r, &bytes));
+  return sort_kept(r, n, k, kept, spare, s);
 }
 
 gcompResult_t gcomp_dev_randk_encode(const float *x, const gcomp_dev_sel_args *a,

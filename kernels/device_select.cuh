@@ -13,6 +13,17 @@ struct gcomp_dev_sel_args {
 /* Workspace bytes of the selection region for n coordinates. */
 gcompResult_t gcomp_dev_sel_bytes(uint64_t n, size_t *bytes);
 
+/* For a codec with its own keys (Top-k): where to put the key and the
+ * index of each of the n coordinates (keys[i], idx[i] = i). */
+gcompResult_t gcomp_dev_sel_keys_of(void *region, uint64_t n, uint32_t **keys, uint64_t **idx);
+
+/* Those keys sorted stably: the k coordinates with the smallest keys (ties
+ * to the lower index), ascending, in *kept; *spare (may be NULL) is the
+ * other index buffer, 8 n bytes free for the caller. The key buffers (8 n
+ * bytes) are free too after this. */
+gcompResult_t gcomp_dev_sel_sort(void *region, uint64_t n, uint64_t k, uint64_t **kept,
+                                 uint64_t **spare, cudaStream_t s);
+
 /* The Rand-k payload of x[0..n) (already rotated); check_finite: refuse
  * NaN/Inf as encode.c does when there was no rotation. */
 gcompResult_t gcomp_dev_randk_encode(const float *x, const gcomp_dev_sel_args *a,

@@ -50,6 +50,10 @@ struct gcomp_dev_fixed {
 
 gcompResult_t gcomp_dev_fixed_scan_bytes(uint64_t chunks, size_t *bytes);
 
+/* The exclusive scan of f->sizes into f->offsets: chunk lengths to offsets,
+ * for the fixed and the entropy (device_rans*.cu) sections alike. */
+gcompResult_t gcomp_dev_chunk_scan(const gcomp_dev_fixed *f, cudaStream_t s);
+
 /* The symbol function of a fixed section (device_symbols.cuh). */
 enum gcomp_dev_symbols {
   GCOMP_DEV_SYM_SD,       /* sd: rounding to nearest */
@@ -155,6 +159,7 @@ int gcomp_dev_bl_fixed(gcompMethod_t m);
 struct gcomp_dev_bl_args {
   gcompMethod_t method;
   uint64_t n, iparam; /* coded length; the codec's block field (levels s) */
+  void *rans;         /* packing entropy: device_rans.cuh's region; NULL: fixed */
 };
 
 /* Body and header of x[0..n), already rotated; na, nb as for

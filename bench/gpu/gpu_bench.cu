@@ -58,6 +58,11 @@ static const char *const codecs[] = {"identity", "sd:packing=fixed",
                                      "natural-dithering:packing=fixed",
                                      "terngrad:packing=fixed",
                                      "natural:packing=fixed",
+                                     /* rANS: one lane per 4096-value chunk */
+                                     "sd:packing=entropy",
+                                     "sd:packing=entropy,rotate=1",
+                                     "qsgd:packing=entropy",
+                                     "natural:packing=entropy",
                                      "fp16",
                                      "bf16",
                                      "sign",
@@ -66,7 +71,8 @@ static const char *const codecs[] = {"identity", "sd:packing=fixed",
                                      "spherical:alpha=0.2,block=6",
                                      "spherical:alpha=0.5,block=8",
                                      "spherical:alpha=0.8,block=16",
-                                     "randk"};
+                                     "randk",
+                                     "topk"};
 
 /* "NAME:K=V,K=V" -> codec. */
 static gcompCodec_t make_codec(const char *spec) {

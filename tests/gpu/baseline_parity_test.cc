@@ -196,7 +196,7 @@ TEST(BaselineApi, PackingsNotOnTheGpuAreNotAvailable) {
     GTEST_SKIP() << "built without CUDA: " << gcompGetLastErrorDetail();
   const std::vector<Spec> later = {{"qsgd", {{"packing", "auto"}}},
                                    {"qsgd", {{"packing", "structured"}}},
-                                   {"natural-dithering", {{"packing", "entropy"}}},
+                                   {"natural-dithering", {{"packing", "structured"}}},
                                    {"terngrad", {{"packing", "direct"}}},
                                    {"natural", {{"packing", "auto"}}},
                                    {"fp16", {{"packing", "direct"}}},

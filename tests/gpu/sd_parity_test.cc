@@ -177,9 +177,9 @@ TEST(DeviceApi, WorkspaceQueryAndUnsupportedCodecs) {
   EXPECT_EQ(gcompEncodeDevice(id.h, nullptr, 0, 0, nullptr, 0, nullptr, nullptr, &ws, nullptr),
             gcompInvalidArgument);
   const std::vector<Spec> later = {{"sd", {{"packing", "auto"}}},
-                                   {"sd", {{"packing", "entropy"}}},
+                                   {"sd", {{"packing", "structured"}}},
                                    {"sd-unbiased", {{"packing", "structured"}}},
-                                   {"topk", {}}};
+                                   {"sd-unbiased", {{"packing", "direct"}}}};
   for (const Spec &s : later) {
     Codec c(s.name, s.params);
     EXPECT_EQ(gcompEncodeDevice(c.h, nullptr, 1000, 0, nullptr, 0, nullptr, nullptr, &ws, nullptr),
