@@ -7,6 +7,7 @@
 #include "error.h"
 #include "fixed_stream.h"
 #include "hot.h"
+#include "philox_batch.h"
 #include "rans_stream.h"
 #include "sd_structured.h"
 #include "shared/bits.h"
@@ -44,11 +45,13 @@ static inline uint32_t round_unbiased(const gcomp_body_in *in, float scale, int 
                                       uint64_t off, uint64_t len, int32_t *v) {
   const float *x = in->x + off;
   int32_t worst = 0;
-  for (uint64_t base = 0; base < len; base += 4) {
-    gcomp_u32x4 r = gcomp_philox(in->seed, GCOMP_STREAM_ROUNDING, (off + base) >> 2);
-    uint64_t m = len - base < 4 ? len - base : 4;
+  uint32_t r[4 * GCOMP_PHILOX_BATCH];
+  for (uint64_t base = 0; base < len; base += 4 * GCOMP_PHILOX_BATCH) {
+    uint64_t m = len - base < 4 * GCOMP_PHILOX_BATCH ? len - base : 4 * GCOMP_PHILOX_BATCH;
+    gcomp_philox_batch(in->seed, GCOMP_STREAM_ROUNDING, (off + base) >> 2,
+                       (uint32_t)((m + 3) / 4), r);
     for (uint64_t k = 0; k < m; k++) {
-      int32_t q = gcomp_sd_quantize_unbiased(x[base + k], scale, r.v[k]);
+      int32_t q = gcomp_sd_quantize_unbiased(x[base + k], scale, r[k]);
       v[base + k] = zig ? (int32_t)gcomp_zigzag(q) : q;
       worst = worst > (q < 0 ? -q : q) ? worst : (q < 0 ? -q : q);
     }

@@ -5,6 +5,7 @@
  * keeps the shortest. */
 #include "codec.h"
 #include "error.h"
+#include "philox_batch.h"
 #include "fixed_stream.h"
 #include "hot.h"
 #include "rans_stream.h"
@@ -33,11 +34,12 @@ static gcompResult_t check_range(const float *x, uint64_t n) {
 GCOMP_HOT static uint32_t quantize(const float *x, uint64_t seed, uint64_t off, uint64_t len,
                                    uint32_t *sym) {
   uint32_t max = 0;
-  for (uint64_t base = 0; base < len; base += 4) {
-    gcomp_u32x4 r = gcomp_philox(seed, GCOMP_STREAM_ROUNDING, (off + base) / 4);
-    uint64_t m = len - base < 4 ? len - base : 4;
+  uint32_t r[4 * GCOMP_PHILOX_BATCH];
+  for (uint64_t base = 0; base < len; base += 4 * GCOMP_PHILOX_BATCH) {
+    uint64_t m = len - base < 4 * GCOMP_PHILOX_BATCH ? len - base : 4 * GCOMP_PHILOX_BATCH;
+    gcomp_philox_batch(seed, GCOMP_STREAM_ROUNDING, (off + base) / 4, (uint32_t)((m + 3) / 4), r);
     for (uint64_t j = 0; j < m; j++) {
-      uint32_t s = gcomp_natural_symbol(x[off + base + j], r.v[j]);
+      uint32_t s = gcomp_natural_symbol(x[off + base + j], r[j]);
       sym[base + j] = s;
       max = s > max ? s : max;
     }

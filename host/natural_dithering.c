@@ -6,6 +6,7 @@
 #include "error.h"
 #include "level_stream.h"
 #include "norm.h"
+#include "philox_batch.h"
 #include "shared/bits.h"
 #include "shared/natural_dithering.h"
 #include "shared/philox.h"
@@ -22,17 +23,20 @@ static gcompResult_t nd_prepare(const gcomp_body_in *in, gcomp_level_scale *s) {
   return gcompSuccess;
 }
 
-/* off is a multiple of 4, so each group of four takes one Philox draw;
+/* off is a multiple of 4, so each group of four takes one Philox draw (64
+ * coordinates a batch);
  * `zig` is constant at each call site below, giving each its own loop. */
 static inline uint32_t nd_round(const gcomp_body_in *in, const gcomp_level_scale *s, int zig,
                                 uint64_t off, uint64_t len, int32_t *v) {
   const float *x = in->x + off;
   int32_t worst = 0;
-  for (uint64_t base = 0; base < len; base += 4) {
-    gcomp_u32x4 r = gcomp_philox(in->seed, GCOMP_STREAM_ROUNDING, (off + base) >> 2);
-    uint64_t m = len - base < 4 ? len - base : 4;
+  uint32_t r[4 * GCOMP_PHILOX_BATCH];
+  for (uint64_t base = 0; base < len; base += 4 * GCOMP_PHILOX_BATCH) {
+    uint64_t m = len - base < 4 * GCOMP_PHILOX_BATCH ? len - base : 4 * GCOMP_PHILOX_BATCH;
+    gcomp_philox_batch(in->seed, GCOMP_STREAM_ROUNDING, (off + base) >> 2,
+                       (uint32_t)((m + 3) / 4), r);
     for (uint64_t k = 0; k < m; k++) {
-      int32_t q = gcomp_nd_quantize(x[base + k], s->scale, s->K, r.v[k]);
+      int32_t q = gcomp_nd_quantize(x[base + k], s->scale, s->K, r[k]);
       int32_t a = q < 0 ? -q : q;
       v[base + k] = zig ? (int32_t)gcomp_zigzag(q) : q;
       worst = worst > a ? worst : a;

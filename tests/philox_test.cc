@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include "philox.h"
+#include "philox_batch.h"
 
 namespace {
 
@@ -195,3 +197,29 @@ TEST(Philox, UnitFloatRangeAndExactness) {
 }
 
 }  // namespace
+
+// The CPU encoders' batched Philox (host/philox_batch.c, vector lanes) must
+// be gcomp_philox word for word, across the 2^32 carry of the draw counter
+// and for partial batches.
+TEST(PhiloxBatch, EqualsOneDrawAtATime) {
+  std::mt19937_64 rng(7);
+  const uint64_t firsts[] = {0, 1, 5, 0xfffffff8ull, 0xffffffffull, (1ull << 40) - 3,
+                             ~0ull - 20};
+  for (int trial = 0; trial < 200; trial++) {
+    uint64_t seed = trial < 2 ? (uint64_t)trial : rng();
+    uint64_t stream = trial % 3 == 0 ? GCOMP_STREAM_ROUNDING : rng();
+    uint64_t first = trial < 7 ? firsts[trial] : rng();
+    uint32_t count = 1 + (uint32_t)(rng() % GCOMP_PHILOX_BATCH);
+    uint32_t out[4 * GCOMP_PHILOX_BATCH + 1];
+    out[4 * count] = 0xdeadbeefu;  // past the asked-for draws: untouched
+    gcomp_philox_batch(seed, stream, first, count, out);
+    for (uint32_t j = 0; j < count; j++) {
+      gcomp_u32x4 want = gcomp_philox(seed, stream, first + j);
+      for (int w = 0; w < 4; w++)
+        ASSERT_EQ(out[4 * j + (uint32_t)w], want.v[w]) << "trial " << trial << " draw " << j;
+    }
+    if (count < GCOMP_PHILOX_BATCH) {
+      EXPECT_EQ(out[4 * count], 0xdeadbeefu);
+    }
+  }
+}
