@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "codec_helpers.h"
+#include "forge.h"
 #include "half.h"
 #include "vectors.h"
 #include "wire.h"
@@ -35,6 +36,8 @@ constexpr uint64_t kBlockStride = 1;
 namespace {
 
 using gth::Codec;
+using gtf::reseal;
+using gtf::try_decode;
 
 constexpr uint32_t kBlock = 4096;
 
@@ -429,21 +432,6 @@ TEST(Cast, InputsThatOverflowAreRefusedAndNothingIsWritten) {
 }
 
 // ------------------------------------------------------- hostile payloads
-
-void reseal(std::vector<uint8_t> &p) {
-  uint64_t c = gcomp_payload_checksum(p.data(), p.size());
-  gcomp_store_u64(p.data() + GCOMP_CHECKSUM_OFFSET, c);
-}
-
-gcompResult_t try_decode(const std::vector<uint8_t> &p, uint64_t d) {
-  std::vector<float> y(d);
-  uint8_t none = 0;
-  gcompResult_t r = gcompDecode(p.empty() ? &none : p.data(), p.size(), y.data(), d, 0.0f);
-  if (r == gcompSuccess) {
-    for (float v : y) EXPECT_TRUE(std::isfinite(v));
-  }
-  return r;
-}
 
 TEST(CastPayload, TruncationAtEveryLengthIsCorrupt) {
   for (const char *name : kCasts) {

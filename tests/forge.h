@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "bitio.h"
@@ -62,6 +63,48 @@ inline std::vector<uint8_t> rewrap(const std::vector<uint8_t> &p, uint64_t ipara
   return payload(i.method, i.packing, i.d, iparam, body, bits, i.seed);
 }
 
+// A new checksum after an edit, so the edit reaches the body decoder.
+inline void reseal(std::vector<uint8_t> &p) {
+  if (p.size() < GCOMP_HEADER_BYTES) return;
+  gcomp_store_u64(p.data() + GCOMP_CHECKSUM_OFFSET, gcomp_payload_checksum(p.data(), p.size()));
+}
+
+// The scale (gamma) the level codecs write as the first 31 bits of every
+// non-direct body.
+inline float body_scale(const std::vector<uint8_t> &p) {
+  uint32_t u;
+  std::memcpy(&u, p.data() + GCOMP_HEADER_BYTES, 4);
+  u &= 0x7fffffffu;
+  float g;
+  std::memcpy(&g, &u, 4);
+  return g;
+}
+
+// gcompDecode into exactly d floats: its code, and finite values on success.
+inline gcompResult_t try_decode(const std::vector<uint8_t> &p, uint64_t d) {
+  std::vector<float> y(d);
+  uint8_t none = 0;
+  gcompResult_t r = gcompDecode(p.empty() ? &none : p.data(), p.size(), y.data(), d, 0.0f);
+  if (r == gcompSuccess) {
+    for (float v : y) EXPECT_TRUE(std::isfinite(v));
+  }
+  return r;
+}
+
+// `trials` copies of a valid payload with 1 to 4 body bytes overwritten
+// from rng, resealed: each decodes or is refused as corrupt, never worse.
+inline void expect_byte_edits_survive(const std::vector<uint8_t> &base, uint64_t d,
+                                      std::mt19937_64 &rng, int trials, const char *what) {
+  for (int trial = 0; trial < trials; trial++) {
+    auto p = base;
+    for (int e = 1 + (int)(rng() % 4); e > 0 && p.size() > 64; e--)
+      p[64 + rng() % (p.size() - 64)] = (uint8_t)rng();
+    reseal(p);
+    gcompResult_t r = try_decode(p, d);
+    EXPECT_TRUE(r == gcompSuccess || r == gcompCorruptPayload) << what << " gave " << r;
+  }
+}
+
 inline gcompResult_t decode(const std::vector<uint8_t> &p, uint64_t d) {
   std::vector<float> y(d + 1);
   uint8_t none = 0;
@@ -97,7 +140,7 @@ inline void expect_forged_bodies_survive(const std::vector<uint8_t> &base, uint6
       p.resize(64 + next() % (p.size() - 64));
       gcomp_store_u64(p.data() + 32, 8 * (uint64_t)(p.size() - 64));
     }
-    gcomp_store_u64(p.data() + GCOMP_CHECKSUM_OFFSET, gcomp_payload_checksum(p.data(), p.size()));
+    reseal(p);
     gcompResult_t r = decode(p, d);
     ASSERT_TRUE(r == gcompSuccess || r == gcompCorruptPayload) << "trial " << trial << ": " << r;
   }

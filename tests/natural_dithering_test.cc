@@ -9,38 +9,18 @@
 #include <random>
 
 #include "codec_helpers.h"
+#include "forge.h"
 #include "vectors.h"
 #include "wire.h"
 
 namespace {
 
 using gth::Codec;
+using gtf::reseal;
+using gtf::try_decode;
 
 const uint64_t kDims[] = {1, 2, 3, 7, 1000, (1u << 20) + 3};
 const char *const kPackings[] = {"structured", "entropy", "fixed", "direct"};
-
-float scale_of(const std::vector<uint8_t> &p) {
-  uint32_t u;
-  std::memcpy(&u, p.data() + 64, 4);
-  u &= 0x7fffffffu;
-  float g;
-  std::memcpy(&g, &u, 4);
-  return g;
-}
-
-void reseal(std::vector<uint8_t> &p) {
-  gcomp_store_u64(p.data() + GCOMP_CHECKSUM_OFFSET, gcomp_payload_checksum(p.data(), p.size()));
-}
-
-gcompResult_t try_decode(const std::vector<uint8_t> &p, uint64_t d) {
-  std::vector<float> y(d);
-  uint8_t none = 0;
-  gcompResult_t r = gcompDecode(p.empty() ? &none : p.data(), p.size(), y.data(), d, 0.0f);
-  if (r == gcompSuccess) {
-    for (float v : y) EXPECT_TRUE(std::isfinite(v));
-  }
-  return r;
-}
 
 // The two levels around u = |x_i| / scale (in units of the scale) and the
 // probability f of the upper one, from the definition.
@@ -94,7 +74,7 @@ TEST_P(NaturalDitheringRoundTrip, EveryPackingDecodesToTheDirectPackingsVector) 
         EXPECT_EQ(gth::info(p).iparam, (uint64_t)s);
         ASSERT_TRUE(gth::bitwise_equal(gth::decode(p, d), ref))
             << fam << " d=" << d << " packing " << pk << " decodes differently";
-        if (std::string(pk) == "structured") expect_nd_output(x, ref, scale_of(p), s);
+        if (std::string(pk) == "structured") expect_nd_output(x, ref, gtf::body_scale(p), s);
       }
       Codec codec("natural-dithering", {{"levels", levels}});
       ASSERT_TRUE(gth::bitwise_equal(gth::decode(gth::encode(codec, x, 99), d), ref))
@@ -135,7 +115,7 @@ TEST(NaturalDithering, MeanMatchesInputWithinCltTolerance) {
     float scale = 0;
     for (int t = 0; t < T; t++) {
       auto p = gth::encode(codec, x, 5000 + t);
-      scale = scale_of(p);
+      scale = gtf::body_scale(p);
       auto y = gth::decode(p, x.size());
       for (size_t i = 0; i < x.size(); i++) mean[i] += y[i] / (double)T;
     }
@@ -164,7 +144,7 @@ TEST(NaturalDithering, VarianceMatchesItsExactValueAndStaysWithinOmega) {
       float scale = 0;
       for (int t = 0; t < T; t++) {
         auto p = gth::encode(codec, x, 77 + t);
-        scale = scale_of(p);
+        scale = gtf::body_scale(p);
         double e = gtv::err2(x, gth::decode(p, d));
         s1 += e;
         s2 += e * e;
@@ -318,14 +298,7 @@ TEST(NaturalDithering, ForgedBodiesNeverCrash) {
     for (uint64_t d : {1ull, 7ull, 300ull, 5000ull}) {
       Codec codec("natural-dithering", {{"levels", "6"}, {"packing", pk}});
       auto base = gth::encode(codec, gtv::family("heavy", d, 9), 4);
-      for (int trial = 0; trial < 200; trial++) {
-        auto p = base;
-        for (int e = 1 + (int)(rng() % 4); e > 0 && p.size() > 64; e--)
-          p[64 + rng() % (p.size() - 64)] = (uint8_t)rng();
-        reseal(p);
-        gcompResult_t r = try_decode(p, d);
-        EXPECT_TRUE(r == gcompSuccess || r == gcompCorruptPayload) << pk << " gave " << r;
-      }
+      gtf::expect_byte_edits_survive(base, d, rng, 200, pk);
     }
   }
 }

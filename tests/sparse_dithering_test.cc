@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "codec_helpers.h"
+#include "forge.h"
 #include "vectors.h"
 
 namespace {
@@ -15,16 +16,6 @@ using gth::Codec;
 
 const uint64_t kDims[] = {1, 2, 3, 7, 1000, (1u << 20) + 3};
 const char *const kPackings[] = {"structured", "entropy", "fixed", "direct"};
-
-// gamma is the first 31 bits of every non-direct body.
-float gamma_of(const std::vector<uint8_t> &p) {
-  uint32_t u;
-  std::memcpy(&u, p.data() + 64, 4);
-  u &= 0x7fffffffu;
-  float g;
-  std::memcpy(&g, &u, 4);
-  return g;
-}
 
 // The paper's grid: every output is gamma * integer, gamma = 2 h |x| (up to
 // the documented 2^-12 safety margin), h = sqrt(param / d).
@@ -78,7 +69,7 @@ TEST_P(RoundTrip, EveryPackingDecodesToThePapersQuantizedVector) {
         auto y = gth::decode(p, d);
         if (first.empty()) {
           first = y;
-          gamma = gamma_of(p);
+          gamma = gtf::body_scale(p);
           expect_on_grid(x, y, gamma, std::atof(c.value), det);
         } else {
           ASSERT_TRUE(gth::bitwise_equal(first, y))
@@ -153,7 +144,7 @@ TEST(SparseDitheringUnbiased, MeanMatchesInputWithinCltTolerance) {
     float gamma = 0;
     for (int t = 0; t < T; t++) {
       auto p = gth::encode(codec, x, 5000 + t);
-      gamma = gamma_of(p);
+      gamma = gtf::body_scale(p);
       auto y = gth::decode(p, x.size());
       for (size_t i = 0; i < x.size(); i++) mean[i] += y[i] / (double)T;
     }
@@ -181,7 +172,7 @@ TEST(SparseDitheringUnbiased, VarianceWithinOmega) {
       float gamma = 0;
       for (int t = 0; t < T; t++) {
         auto p = gth::encode(codec, x, 77 + t);
-        gamma = gamma_of(p);
+        gamma = gtf::body_scale(p);
         double e = gtv::err2(x, gth::decode(p, x.size()));
         s1 += e;
         s2 += e * e;

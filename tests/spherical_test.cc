@@ -15,6 +15,7 @@
 
 #include "bitio.h"
 #include "codec_helpers.h"
+#include "forge.h"
 #include "spherical.h"
 #include "vectors.h"
 extern "C" {
@@ -24,6 +25,7 @@ extern "C" {
 namespace {
 
 using gth::Codec;
+using gtf::reseal;
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 const double kAlphas[] = {0.15, 0.3, 0.5, 0.8};
@@ -345,11 +347,6 @@ gcompResult_t try_decode(const std::vector<uint8_t> &p, uint64_t d) {
     for (uint64_t i = 0; i < d; i++) EXPECT_TRUE(std::isfinite(y[i])) << i;
   }
   return r;
-}
-
-void reseal(std::vector<uint8_t> &p) {
-  gcomp_store_u64(p.data() + GCOMP_CHECKSUM_OFFSET,
-                  gcomp_payload_checksum(p.data(), p.size()));
 }
 
 // A payload with the header of `model` and the body written by `body`.
