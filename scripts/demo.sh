@@ -5,12 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 
-for t in cmake ninja gcc g++; do gcomp_need_tool "$t"; done
+gcomp_need_build_tools
 gcomp_need_heart_scale
 gcomp_need_gnuplot # for the frontier's plot (scripts/frontier.sh)
 gcomp_install_missing
 gcomp_fetch_heart_scale
 
-cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc 2>/dev/null || echo 2)" --target gcomp_cli
+gcomp_build_cli
 exec build/default/gcomp bench-bits "$@"

@@ -12,6 +12,18 @@ gcomp_need_tool() {
   command -v "$1" >/dev/null 2>&1 || gcomp_missing_pkgs+=("${GCOMP_TOOL_PKG[$1]}")
 }
 
+# What building gcomp needs at the least.
+gcomp_need_build_tools() {
+  for t in cmake ninja gcc g++; do gcomp_need_tool "$t"; done
+}
+
+# Configures the default preset and builds the gcomp command line
+# (build/default/gcomp).
+gcomp_build_cli() {
+  cmake --preset default >/dev/null
+  cmake --build --preset default -j "$(nproc 2>/dev/null || echo 2)" --target gcomp_cli
+}
+
 # OpenMPI: the CPU engine of the collectives and their tests.
 gcomp_need_mpi() {
   command -v mpirun >/dev/null 2>&1 && command -v mpicc >/dev/null 2>&1 ||

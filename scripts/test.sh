@@ -11,7 +11,7 @@ preset=${1:-default}
 case "$preset" in default|cpu|asan|fuzz) ;; *)
   echo "usage: scripts/test.sh [default|cpu|asan|fuzz]" >&2; exit 2 ;;
 esac
-for t in cmake ninja gcc g++; do gcomp_need_tool "$t"; done
+gcomp_need_build_tools
 [ "$preset" = fuzz ] && gcomp_need_tool clang
 [ "$preset" = fuzz ] || gcomp_need_gtest
 [ "$preset" = fuzz ] || gcomp_need_mpi
