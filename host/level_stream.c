@@ -66,9 +66,17 @@ GCOMP_HOT uint32_t gcomp_level_quantize_unbiased(const gcomp_body_in *in,
              : round_unbiased(in, s->scale, 0, off, len, v);
 }
 
+/* Levels below 2^24 are exact floats: the float product is then the same
+ * one rounding as gcomp_sd_dequantize's double product, at twice the
+ * vector width. */
 void gcomp_level_dequantize_linear(const int32_t *v, uint64_t len, const gcomp_level_scale *s,
                                    float *y) {
-  for (uint64_t i = 0; i < len; i++) y[i] = gcomp_sd_dequantize(v[i], s->scale);
+  float g = s->scale;
+  if (s->K < ((uint32_t)1 << 24)) {
+    for (uint64_t i = 0; i < len; i++) y[i] = g * (float)v[i];
+  } else {
+    for (uint64_t i = 0; i < len; i++) y[i] = gcomp_sd_dequantize(v[i], g);
+  }
 }
 
 static gcompResult_t check_levels(const gcomp_level_desc *d, uint32_t worst,

@@ -28,7 +28,7 @@ static gcompResult_t sd_prepare(const gcomp_body_in *in, gcomp_level_scale *ls) 
   ls->K = gcomp_sd_level_limit(c->param, in->n, rnd);
   if (ls->K == 0)
     return gcomp_fail(gcompParameterOutOfRange,
-                      "%s = %g is too small for d = %llu (levels exceed 2^30)",
+                      "%s = %g is too small for d = %llu (levels exceed 2^25)",
                       rnd ? "omega" : "nu", c->param, (unsigned long long)in->n);
   return gcompSuccess;
 }

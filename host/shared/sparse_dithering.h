@@ -16,8 +16,12 @@
 #include <math.h>
 
 #define GCOMP_SD_MARGIN (1.0 - 1.0 / 4096.0)
-/* Largest level the format allows, so zigzag symbols fit 32 bits. */
-#define GCOMP_SD_MAX_LEVEL ((uint32_t)1 << 30)
+/* Largest level the format allows (Q below it, see gcomp_sd_level_limit):
+ * the float quotient |x| / gamma then errs by less than one level, so one
+ * exact correction settles the nearest level (gcomp_sd_level), and
+ * gamma * k (24 + 25 significant bits) is exact in double, so the decoded
+ * value is one rounding of the exact product (gcomp_sd_dequantize). */
+#define GCOMP_SD_MAX_LEVEL ((uint32_t)1 << 25)
 
 typedef struct {
   float gamma;  /* grid spacing; 0 for the zero vector */
@@ -52,12 +56,23 @@ GCOMP_HD_INLINE int gcomp_sd_scale_init(double param, uint64_t n,
   return 0;
 }
 
-/* Level of one coordinate, deterministic rounding to nearest (q + 1/2
- * rounded to float, then truncated). q < 2^30 always: |x_i| <= |x| and gamma
- * is about 2 h |x|, see gcomp_sd_level_limit. Branch-free so the CPU loop
- * vectorizes; fabsf and the IEEE division are exact on every platform. */
+/* Level of one coordinate: the integer nearest to |x| / gamma (ties up),
+ * exactly. Rounding the float quotient q alone is not enough: q + 0.5f ties
+ * to even above 2^23 (a whole grid step off), and q itself carries an error
+ * up to q 2^-24, which decides near-ties wrongly. So the float estimate k is
+ * checked against the exact boundaries gamma (k -+ 1/2): products of 24 and
+ * 26 significant bits, exact in double, so both comparisons are exact and
+ * move k by at most one (|k - |x|/gamma| < 1.5 since q < 2^25). No division
+ * in double, no branch: the CPU loop still vectorizes. */
 GCOMP_HD_INLINE int32_t gcomp_sd_level(float x, float gamma) {
-  return (int32_t)(fabsf(x) / gamma + 0.5f);
+  float a = fabsf(x);
+  float q = a / gamma;
+  int32_t k = (int32_t)q;
+  k += q - (float)k >= 0.5f;
+  double g = (double)gamma, kd = (double)k, ad = (double)a;
+  k += ad >= g * (kd + 0.5);
+  k -= ad < g * (kd - 0.5);
+  return k;
 }
 
 /* k with the sign of x (a negative zero keeps level 0). */
@@ -89,8 +104,10 @@ GCOMP_HD_INLINE uint32_t gcomp_sd_random_word(uint64_t seed, uint64_t i) {
   return r.v[i & 3u];
 }
 
+/* One rounding of the exact product. Below 2^24 levels are exact floats
+ * and this equals gamma * (float)v; above, (float)v would round first. */
 GCOMP_HD_INLINE float gcomp_sd_dequantize(int32_t v, float gamma) {
-  return gamma * (float)v;
+  return (float)((double)gamma * (double)v);
 }
 
 GCOMP_HD_INLINE uint32_t gcomp_zigzag(int32_t v) {

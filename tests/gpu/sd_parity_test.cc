@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "device_util.h"
+#include "../sd_extreme_levels.h"
+#include "shared/sparse_dithering.h"
 
 namespace {
 
@@ -47,6 +49,29 @@ TEST(DeviceParity, TwoToTheTwentySix) {
   REQUIRE_DEVICE();
   Codec c("sd", {{"nu", "0.1"}, {"packing", "fixed"}});
   check_parity(c, gtv::family("gaussian", 1ull << 26, 8), 11, "sd fixed d=2^26 gaussian");
+}
+
+// Levels near 2^23, 2^24 and the format's limit: the exact level
+// correction and the double-width dequantization give the CPU's bytes and
+// floats on the device too.
+TEST(DeviceParity, ExtremeLevelsMatchTheCpu) {
+  REQUIRE_DEVICE();
+  for (uint64_t d : {1ull, 4ull, 64ull, 1000ull}) {
+    for (const auto &in : gsx::inputs(d, 3)) {
+      for (double q : gsx::top_levels()) {
+        for (const char *name : {"sd", "sd-unbiased"}) {
+          double p = gsx::param_for_top_level(in.x, q);
+          bool rnd = std::string(name) == "sd-unbiased";
+          if (gcomp_sd_level_limit(p, d, rnd) == 0) continue;
+          char text[64];
+          std::snprintf(text, sizeof text, "%.17g", p);
+          Codec c(name, {{rnd ? "omega" : "nu", text}, {"packing", "fixed"}});
+          check_parity(c, in.x, 5, std::string(name) + " " + in.name + " d=" +
+                                       std::to_string(d) + " q=" + std::to_string(q));
+        }
+      }
+    }
+  }
 }
 
 TEST(DeviceStatus, CorruptPayloadsGiveTheCpusCode) {
