@@ -16,9 +16,9 @@
 #include "shared/norm.h"
 #include "shared/sparse_dithering.h"
 extern "C" {
-#include "codec.h"
-#include "select.h"
-#include "wire.h"
+#include "core/codec.h"
+#include "stages/select.h"
+#include "core/wire.h"
 }
 
 namespace {
@@ -99,7 +99,7 @@ gcompResult_t make_plan(gcompCodec_t codec, uint64_t d, plan *p) {
     p->K = gcomp_sd_level_limit(codec->param, p->n, p->rnd);
     if (p->K == 0)
       return gcomp_fail(gcompParameterOutOfRange,
-                        "%s = %g is too small for d = %llu (levels exceed 2^30)",
+                        "%s = %g is too small for d = %llu (levels exceed 2^25)",
                         p->rnd ? "omega" : "nu", codec->param, (unsigned long long)p->n);
   }
   size_t at = 0;

@@ -19,7 +19,7 @@
 #include "shared/scaled_sign.h"
 #include "shared/terngrad.h"
 extern "C" {
-#include "wire.h"
+#include "core/wire.h"
 }
 
 namespace {

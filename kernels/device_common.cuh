@@ -11,7 +11,7 @@
 
 #include "gcomp.h"
 extern "C" {
-#include "error.h" /* a C header without its own extern "C" */
+#include "shared/check.h" /* a C header without its own extern "C" */
 }
 
 /* ------------------------------------------------------------ host side */

@@ -12,10 +12,10 @@
 #include <random>
 #include <vector>
 
-#include "bitio.h"
+#include "shared/bitio.h"
 #include "codec_helpers.h"
 #include "gcomp.h"
-#include "wire.h"
+#include "core/wire.h"
 
 namespace gtf {
 

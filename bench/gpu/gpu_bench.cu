@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "gcomp.h"
-#include "philox.h"
+#include "shared/philox.h"
 
 #define CHECK(call)                                                                 \
   do {                                                                              \

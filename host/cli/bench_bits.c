@@ -162,9 +162,8 @@ const char *cli_heart_path(void) {
   const char *env = getenv("GCOMP_HEART_SCALE");
   if (env && *env && access(env, R_OK) == 0) return env;
   if (access(HEART_SYSTEM, R_OK) == 0) return HEART_SYSTEM;
-#ifdef GCOMP_DATA_DIR
-  if (access(GCOMP_DATA_DIR "/../.deps/heart_scale", R_OK) == 0)
-    return GCOMP_DATA_DIR "/../.deps/heart_scale";
+#ifdef GCOMP_DEPS_DIR
+  if (access(GCOMP_DEPS_DIR "/heart_scale", R_OK) == 0) return GCOMP_DEPS_DIR "/heart_scale";
 #endif
   return NULL;
 }

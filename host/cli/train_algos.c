@@ -22,7 +22,7 @@
  * method converges linearly where DCGD stalls at a noise floor. */
 #include "train_algos.h"
 
-#include "comm.h"
+#include "comm/comm.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * built around the rest as the body and sealed with its checksum, so every
  * input reaches that method's body decoder. */
 #include "gcomp.h"
-#include "codec.h"
-#include "wire.h"
+#include "core/codec.h"
+#include "core/wire.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* The two generic symbol-stream decoders on arbitrary bytes: the first two
  * bytes choose n and which section. */
-#include "fixed_stream.h"
-#include "rans_stream.h"
+#include "pack/fixed.h"
+#include "pack/entropy.h"
 
 #include <stdlib.h>
 

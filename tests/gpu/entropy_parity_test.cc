@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "rans_table.h"
+#include "shared/rans_table.h"
 #include "status_checks.h"
 
 namespace {

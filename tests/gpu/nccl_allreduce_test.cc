@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "comm.h"
+#include "comm/comm.h"
 #include "device_util.h"
 #include "gcomp_nccl.h"
 

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <vector>
 
-#include "det_math.h"
+#include "shared/det_math.h"
 #include "device_util.h"
-#include "philox.h"
+#include "shared/philox.h"
 #include "philox_check.h"
 
 namespace {

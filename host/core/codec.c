@@ -1,0 +1,254 @@
+/* Codec descriptors: names, text parameters, validation into a handle, and
+ * the class / omega / alpha / size queries. Per-method knowledge lives in
+ * the method table (codec.h); this file is generic. */
+#include "core/codec.h"
+
+#include "shared/check.h"
+#include "core/wire.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const packing_names[gcompNumPackings] = {
+    [gcompPackAuto] = "auto",       [gcompPackFixed] = "fixed",
+    [gcompPackEntropy] = "entropy", [gcompPackStructured] = "structured",
+    [gcompPackDirect] = "direct",
+};
+
+const char *gcomp_packing_name(gcompPacking_t p) {
+  if ((int)p < 0 || p >= gcompNumPackings) return "?";
+  return packing_names[p];
+}
+
+GCOMP_API const char *gcompMethodName(gcompMethod_t method) {
+  const gcomp_method *m = gcomp_method_of(method);
+  return m ? m->name : NULL;
+}
+
+/* ------------------------------------------------------ text parameters */
+
+typedef enum { REAL, INTEGER } param_type;
+
+/* Every method-specific field of gcompCodecConfig_t, by its text name. */
+static const struct {
+  const char *name;
+  param_type type;
+  size_t offset;
+} fields[] = {
+    {"nu", REAL, offsetof(gcompCodecConfig_t, nu)},
+    {"omega", REAL, offsetof(gcompCodecConfig_t, omega)},
+    {"alpha", REAL, offsetof(gcompCodecConfig_t, alpha)},
+    {"max_trials", REAL, offsetof(gcompCodecConfig_t, maxTrials)},
+    {"block", INTEGER, offsetof(gcompCodecConfig_t, block)},
+    {"levels", INTEGER, offsetof(gcompCodecConfig_t, levels)},
+    {"k", INTEGER, offsetof(gcompCodecConfig_t, k)},
+};
+#define NUM_FIELDS (sizeof fields / sizeof fields[0])
+
+static int method_uses(const gcomp_method *m, const char *name) {
+  for (const char *const *p = m->params; p && *p; p++)
+    if (strcmp(*p, name) == 0) return 1;
+  return 0;
+}
+
+static double *real_field(gcompCodecConfig_t *c, size_t i) {
+  return (double *)((char *)c + fields[i].offset);
+}
+
+static int64_t *int_field(gcompCodecConfig_t *c, size_t i) {
+  return (int64_t *)((char *)c + fields[i].offset);
+}
+
+static int field_is_default(gcompCodecConfig_t *c, size_t i) {
+  return fields[i].type == REAL ? *real_field(c, i) == (double)GCOMP_DEFAULT
+                                : *int_field(c, i) == GCOMP_DEFAULT;
+}
+
+static gcompResult_t parse_field(gcompCodecConfig_t *c, size_t i, const char *text) {
+  char *end = NULL;
+  errno = 0;
+  if (fields[i].type == REAL) {
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+      return gcomp_fail(gcompInvalidArgument, "%s: '%s' is not a finite number",
+                        fields[i].name, text);
+    *real_field(c, i) = v;
+  } else {
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE)
+      return gcomp_fail(gcompInvalidArgument, "%s: '%s' is not an integer",
+                        fields[i].name, text);
+    *int_field(c, i) = v;
+  }
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCodecConfigInit(gcompCodecConfig_t *config,
+                                             const char *name) {
+  gcomp_clear_error();
+  if (!config || !name)
+    return gcomp_fail(gcompInvalidArgument, "config and name must not be NULL");
+  for (int id = 0; id < gcompNumMethods; id++) {
+    const gcomp_method *m = gcomp_method_of((gcompMethod_t)id);
+    if (m && strcmp(name, m->name) == 0) {
+      gcompCodecConfig_t init = GCOMP_CODEC_CONFIG_INITIALIZER;
+      init.method = m->id;
+      *config = init;
+      return gcompSuccess;
+    }
+  }
+  return gcomp_fail(gcompInvalidArgument, "unknown codec '%s' (gcomp --help lists them)",
+                    name);
+}
+
+GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
+                                                 const char *name,
+                                                 const char *value) {
+  gcomp_clear_error();
+  if (!config || !name || !value)
+    return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  const gcomp_method *m = gcomp_method_of(config->method);
+  if (!m) return gcomp_fail(gcompInvalidArgument, "config has no valid method");
+  if (strcmp(name, "rotate") == 0) {
+    if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
+      return gcomp_fail(gcompInvalidArgument, "rotate must be 0 or 1");
+    config->rotate = value[0] == '1';
+    return gcompSuccess;
+  }
+  if (strcmp(name, "packing") == 0) {
+    for (int p = 0; p < gcompNumPackings; p++) {
+      if (strcmp(value, packing_names[p]) == 0) {
+        config->packing = (gcompPacking_t)p;
+        return gcompSuccess;
+      }
+    }
+    return gcomp_fail(gcompInvalidArgument,
+                      "packing '%s' unknown (auto, fixed, entropy, structured, direct)",
+                      value);
+  }
+  for (size_t i = 0; i < NUM_FIELDS; i++)
+    if (strcmp(name, fields[i].name) == 0 && method_uses(m, name))
+      return parse_field(config, i, value);
+  return gcomp_fail(gcompInvalidArgument, "codec %s has no parameter '%s'", m->name, name);
+}
+
+/* ----------------------------------------------------------- validation */
+
+static gcompResult_t configure(gcompCodecConfig_t *c, struct gcompCodec *out) {
+  if (c->size != sizeof(gcompCodecConfig_t))
+    return gcomp_fail(gcompInvalidArgument,
+                      "config.size is %zu, expected %zu: start from "
+                      "GCOMP_CODEC_CONFIG_INITIALIZER",
+                      c->size, sizeof(gcompCodecConfig_t));
+  const gcomp_method *m = gcomp_method_of(c->method);
+  if (!m) return gcomp_fail(gcompInvalidArgument, "method %d unknown", (int)c->method);
+  if (c->rotate != 0 && c->rotate != 1)
+    return gcomp_fail(gcompInvalidArgument, "rotate must be 0 or 1");
+  /* A parameter of another method set to a non-default value is a mistake
+   * the caller wants to hear about, not something to ignore. */
+  for (size_t i = 0; i < NUM_FIELDS; i++)
+    if (!field_is_default(c, i) && !method_uses(m, fields[i].name))
+      return gcomp_fail(gcompInvalidArgument, "codec %s does not use %s", m->name,
+                        fields[i].name);
+  if ((int)c->packing < 0 || c->packing >= gcompNumPackings)
+    return gcomp_fail(gcompInvalidArgument, "packing %d unknown", (int)c->packing);
+  if (c->packing != gcompPackAuto && !(m->packings & GCOMP_PACKING_BIT(c->packing)))
+    return gcomp_fail(gcompInvalidArgument, "codec %s cannot use packing %s", m->name,
+                      packing_names[c->packing]);
+  out->m = m;
+  GCOMP_TRY(m->configure(c, &out->param, &out->iparam));
+  out->config = *c;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCodecCreate(gcompCodec_t *codec,
+                                         const gcompCodecConfig_t *config) {
+  gcomp_clear_error();
+  if (!codec || !config)
+    return gcomp_fail(gcompInvalidArgument, "codec and config must not be NULL");
+  *codec = NULL;
+  gcompCodecConfig_t c = *config;
+  struct gcompCodec tmp;
+  memset(&tmp, 0, sizeof tmp);
+  GCOMP_TRY(configure(&c, &tmp));
+  struct gcompCodec *h = malloc(sizeof *h);
+  if (!h) return gcomp_fail(gcompOutOfMemory, "codec allocation failed");
+  *h = tmp;
+  *codec = h;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCodecFree(gcompCodec_t codec) {
+  gcomp_clear_error();
+  free(codec);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCodecGetConfig(gcompCodec_t codec,
+                                            gcompCodecConfig_t *config) {
+  gcomp_clear_error();
+  if (!codec || !config)
+    return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  *config = codec->config;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCodecGetClass(gcompCodec_t codec,
+                                           gcompClass_t *cls) {
+  gcomp_clear_error();
+  if (!codec || !cls)
+    return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  *cls = codec->m->cls;
+  return gcompSuccess;
+}
+
+static gcompResult_t check_query(gcompCodec_t codec, uint64_t d, const double *out) {
+  if (!codec || !out) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  if (d == 0 || d > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompInvalidArgument, "d = %llu outside 1..2^40", (unsigned long long)d);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCodecGetOmega(gcompCodec_t codec, uint64_t d,
+                                           double *omega) {
+  gcomp_clear_error();
+  GCOMP_TRY(check_query(codec, d, omega));
+  if (codec->m->cls != gcompClassUnbiased)
+    return gcomp_fail(gcompInvalidArgument, "codec %s is not unbiased", codec->m->name);
+  *omega = codec->m->theory(codec, d);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCodecGetAlpha(gcompCodec_t codec, uint64_t d,
+                                           double *alpha) {
+  gcomp_clear_error();
+  GCOMP_TRY(check_query(codec, d, alpha));
+  double t = codec->m->cls == gcompClassExact ? 0.0 : codec->m->theory(codec, d);
+  *alpha = codec->m->cls == gcompClassUnbiased ? t / (1 + t) : t;
+  return gcompSuccess;
+}
+
+uint64_t gcomp_coded_length(int rotate, uint64_t d) {
+  if (!rotate) return d;
+  uint64_t n = 1;
+  while (n < d) n <<= 1;
+  return n;
+}
+
+GCOMP_API gcompResult_t gcompEncodeBound(gcompCodec_t codec, uint64_t d,
+                                         size_t *bound) {
+  gcomp_clear_error();
+  if (!codec || !bound)
+    return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  if (d == 0) return gcomp_fail(gcompInvalidArgument, "d must be > 0");
+  if (d > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompSizeOverflow, "d = %llu exceeds GCOMP_MAX_DIM",
+                      (unsigned long long)d);
+  size_t body = codec->m->bound(codec, gcomp_coded_length(codec->config.rotate, d));
+  if (body == 0 || body > SIZE_MAX - GCOMP_HEADER_BYTES)
+    return gcomp_fail(gcompSizeOverflow, "payload bound overflows size_t");
+  *bound = GCOMP_HEADER_BYTES + body;
+  return gcompSuccess;
+}

@@ -1,0 +1,127 @@
+#include "core/wire.h"
+
+#include "shared/checksum.h"
+#include "core/codec.h"
+#include "shared/check.h"
+#include "core/hot.h"
+
+#include <math.h>
+#include <string.h>
+
+static const uint8_t magic[4] = {'G', 'C', 'M', 'P'};
+
+GCOMP_HOT uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size) {
+  uint64_t sum = 0;
+  size_t words = size / 8;
+  for (size_t j = 0; j < words; j++) {
+    uint64_t w = j == GCOMP_CHECKSUM_OFFSET / 8 ? 0 : gcomp_load_u64(payload + 8 * j);
+    sum += gcomp_checksum_term(w, j);
+  }
+  if (size % 8) {
+    uint8_t tail[8] = {0};
+    memcpy(tail, payload + 8 * words, size % 8);
+    sum += gcomp_checksum_term(gcomp_load_u64(tail), words);
+  }
+  return sum;
+}
+
+static uint64_t double_bits(double v) {
+  uint64_t u;
+  memcpy(&u, &v, sizeof u);
+  return u;
+}
+
+void gcomp_header_write(const gcomp_header *h, uint8_t *dst) {
+  memset(dst, 0, GCOMP_HEADER_BYTES);
+  memcpy(dst, magic, 4);
+  dst[4] = GCOMP_FORMAT_VERSION;
+  dst[5] = GCOMP_HEADER_BYTES;
+  dst[6] = (uint8_t)h->method;
+  dst[7] = (uint8_t)h->packing;
+  dst[8] = (uint8_t)(h->rotate ? 1 : 0);
+  gcomp_store_u64(dst + 16, h->d);
+  gcomp_store_u64(dst + 24, h->seed);
+  gcomp_store_u64(dst + 32, h->body_bits);
+  gcomp_store_u64(dst + 40, double_bits(h->param));
+  gcomp_store_u64(dst + 48, h->iparam);
+  size_t total = GCOMP_HEADER_BYTES + (size_t)((h->body_bits + 7) / 8);
+  gcomp_store_u64(dst + GCOMP_CHECKSUM_OFFSET, gcomp_payload_checksum(dst, total));
+}
+
+/* The method's own check of its fields, as gcompCodecCreate enforces them,
+ * so a decoder never computes with values no encoder could have written. */
+static gcompResult_t check_params(const gcomp_header *h) {
+  const gcomp_method *m = gcomp_method_of(h->method);
+  uint64_t n = gcomp_coded_length(h->rotate, h->d);
+  if (!(m->packings & GCOMP_PACKING_BIT(h->packing)))
+    return gcomp_fail(gcompCorruptPayload, "codec %s never uses packing %d", m->name,
+                      (int)h->packing);
+  if (!m->header_ok(h->param, h->iparam, n))
+    return gcomp_fail(gcompCorruptPayload,
+                      "header parameters out of range for codec %s (param %g, %llu)",
+                      m->name, h->param, (unsigned long long)h->iparam);
+  return gcompSuccess;
+}
+
+gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
+                                gcomp_header *h) {
+  if (size < GCOMP_HEADER_BYTES)
+    return gcomp_fail(gcompCorruptPayload,
+                      "payload of %zu bytes is shorter than the %d-byte header",
+                      size, GCOMP_HEADER_BYTES);
+  if (memcmp(src, magic, 4) != 0)
+    return gcomp_fail(gcompCorruptPayload, "not a gcomp payload (bad magic)");
+  if (src[4] == 0)
+    return gcomp_fail(gcompCorruptPayload, "format version 0 is invalid");
+  if (src[4] > GCOMP_FORMAT_VERSION)
+    return gcomp_fail(gcompUnsupportedPayload,
+                      "format version %d is newer than this library (%d)",
+                      src[4], GCOMP_FORMAT_VERSION);
+  if (src[5] != GCOMP_HEADER_BYTES)
+    return gcomp_fail(gcompCorruptPayload, "header size %d, expected %d",
+                      src[5], GCOMP_HEADER_BYTES);
+  if (!gcomp_method_of((gcompMethod_t)src[6]))
+    return gcomp_fail(gcompUnsupportedPayload, "codec id %d unknown to this build",
+                      src[6]);
+  if (src[7] == gcompPackAuto || src[7] >= gcompNumPackings)
+    return gcomp_fail(gcompCorruptPayload, "packing id %d invalid", src[7]);
+  if (src[8] > 1)
+    return gcomp_fail(gcompCorruptPayload, "unknown flags 0x%02x", src[8]);
+  for (int i = 9; i < 16; i++)
+    if (src[i] != 0)
+      return gcomp_fail(gcompCorruptPayload, "reserved header byte %d is not 0", i);
+  h->method = (gcompMethod_t)src[6];
+  h->packing = (gcompPacking_t)src[7];
+  h->rotate = src[8];
+  h->d = gcomp_load_u64(src + 16);
+  h->seed = gcomp_load_u64(src + 24);
+  h->body_bits = gcomp_load_u64(src + 32);
+  uint64_t pbits = gcomp_load_u64(src + 40);
+  memcpy(&h->param, &pbits, sizeof h->param);
+  h->iparam = gcomp_load_u64(src + 48);
+  if (h->d == 0 || h->d > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompCorruptPayload, "d = %llu out of range",
+                      (unsigned long long)h->d);
+  GCOMP_TRY(check_params(h));
+  uint64_t avail = (uint64_t)(size - GCOMP_HEADER_BYTES);
+  if (h->body_bits > avail * 8)
+    return gcomp_fail(gcompCorruptPayload,
+                      "header claims %llu body bits, only %llu bytes follow",
+                      (unsigned long long)h->body_bits,
+                      (unsigned long long)avail);
+  uint64_t body_bytes = (h->body_bits + 7) / 8;
+  if (exact && body_bytes != avail)
+    return gcomp_fail(gcompCorruptPayload,
+                      "payload has %llu body bytes, header says %llu",
+                      (unsigned long long)avail, (unsigned long long)body_bytes);
+  if (h->body_bits % 8) {
+    uint8_t last = src[GCOMP_HEADER_BYTES + body_bytes - 1];
+    if (last >> (h->body_bits % 8))
+      return gcomp_fail(gcompCorruptPayload, "padding bits are not zero");
+  }
+  size_t total = GCOMP_HEADER_BYTES + (size_t)body_bytes;
+  if (gcomp_payload_checksum(src, total) !=
+      gcomp_load_u64(src + GCOMP_CHECKSUM_OFFSET))
+    return gcomp_fail(gcompCorruptPayload, "checksum mismatch");
+  return gcompSuccess;
+}
