@@ -5,7 +5,7 @@
  * type (it is about alpha^(d/2)), so it is computed as a natural log from
  * start to finish and only converted to bits at the end. */
 /* lgamma_r: lgamma itself writes the global signgam, a data race when
- * threads create spherical codecs at once. glibc declares it only with
+ * threads create or run spherical codecs at once. glibc declares it only with
  * _DEFAULT_SOURCE under -std=c11. */
 #define _DEFAULT_SOURCE
 #include "error.h"

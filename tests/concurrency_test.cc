@@ -2,8 +2,8 @@
 // global state but the per-thread error detail, so threads that create,
 // encode and decode at once, on shared handles or on their own, get exactly
 // the bytes one thread alone gets. `scripts/test.sh tsan` runs these under
-// ThreadSanitizer, where any data race (lgamma's global signgam, met when
-// spherical codecs are created, was one) fails the run.
+// ThreadSanitizer, where any data race (lgamma's global signgam, written
+// when spherical codecs are created or encode, was one) fails the run.
 #include <gtest/gtest.h>
 
 #include <atomic>
