@@ -4,6 +4,10 @@
  * 1/2 I_alpha((d-1)/2, 1/2). For d up to 2^40 P underflows any floating
  * type (it is about alpha^(d/2)), so it is computed as a natural log from
  * start to finish and only converted to bits at the end. */
+/* lgamma_r: lgamma itself writes the global signgam, a data race when
+ * threads create or run spherical codecs at once. glibc declares it only with
+ * _DEFAULT_SOURCE under -std=c11. */
+#define _DEFAULT_SOURCE
 #include "shared/check.h"
 
 #include <math.h>
@@ -34,8 +38,10 @@
 /* log(Gamma(a + 1/2) / Gamma(a)). The large-a series follows from the
  * difference of the two Stirling series; its a^-2 and a^-4 terms cancel. */
 static double log_gamma_ratio_half(double a) {
-  if (a < LARGE_A)
-    return lgamma(a + 0.5) - lgamma(a);
+  if (a < LARGE_A) {
+    int sign; /* Gamma > 0 here: a > 0 */
+    return lgamma_r(a + 0.5, &sign) - lgamma_r(a, &sign);
+  }
   double r = 1.0 / a, r2 = r * r;
   return 0.5 * log(a) - r * (1.0 / 8 - r2 * (1.0 / 192 - r2 * (1.0 / 640)));
 }

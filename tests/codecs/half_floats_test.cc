@@ -20,6 +20,7 @@
 #include "core/wire.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HF_X86 1
 #endif
@@ -96,7 +97,13 @@ void note_bad(uint32_t u, uint32_t *first, uint64_t *bad) {
 }
 
 #ifdef HF_X86
-bool have_f16c() { return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx"); }
+// F16C from CPUID itself: clang 14's __builtin_cpu_supports does not know
+// "f16c". AVX2 too, for f16_block.
+bool have_f16c() {
+  unsigned a, b, c, d;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) &&
+         __builtin_cpu_supports("avx") && __builtin_cpu_supports("avx2");
+}
 
 __attribute__((target("avx,f16c"))) uint16_t hw_f32_to_f16(float x) {
   return (uint16_t)_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT);

@@ -1,5 +1,6 @@
 /* Round trip: the input chooses a codec, its parameter and the vector; the
- * payload must fit the bound, decode, and keep the class guarantee. */
+ * payload must fit the bound, decode, and keep the class guarantee; an
+ * encode into less room than it took must fail cleanly. */
 #include "gcomp.h"
 
 #include <math.h>
@@ -29,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!strcmp(name, "qsgd") || !strcmp(name, "natural-dithering")) cfg.levels = 1 + data[2] % 20;
   if (!strcmp(name, "topk") || !strcmp(name, "randk")) cfg.k = 1 + data[2] % 8;
   uint64_t seed = data[4];
+  unsigned short_room = data[3]; /* also the block: two uses, one byte */
   data += 6;
   size -= 6;
   uint64_t d = size / 4;
@@ -63,6 +65,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         err > alpha * norm2 * (1 + 1e-5) + 1e-12 * norm2 + 1e-30)
       abort();
     if (cls == gcompClassExact && !cfg.rotate && err != 0) abort();
+    /* The same encode into a buffer short of the payload it wrote: too
+     * small, or (auto packing may pick another back end) a payload that
+     * fits. The buffer is exact, so ASan sees any write past it. */
+    size_t cap = (got - 1) * short_room / 255, got2 = 0;
+    uint8_t *q = malloc(cap + (cap == 0));
+    r = gcompEncode(codec, x, d, seed, q, cap, &got2);
+    if (r == gcompSuccess ? got2 > cap || gcompDecode(q, got2, y, d, 0.0f) != gcompSuccess
+                          : r != gcompDstTooSmall)
+      abort();
+    free(q);
   } else if (r != gcompNonFiniteInput && r != gcompParameterOutOfRange) {
     abort();
   }
