@@ -4,6 +4,7 @@
 #include "codec.h"
 
 #include "error.h"
+#include "shared/bits.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -251,4 +252,9 @@ GCOMP_API gcompResult_t gcompEncodeBound(gcompCodec_t codec, uint64_t d,
     return gcomp_fail(gcompSizeOverflow, "payload bound overflows size_t");
   *bound = GCOMP_HEADER_BYTES + body;
   return gcompSuccess;
+}
+
+int gcomp_header_no_params(double param, uint64_t iparam, uint64_t n) {
+  (void)n;
+  return gcomp_is_plus_zero(param) && iparam == 0;
 }

@@ -103,6 +103,10 @@ gcompResult_t gcomp_direct_write(const float *y, uint64_t n, uint8_t *dst,
                                  size_t cap, gcomp_body_out *out);
 gcompResult_t gcomp_direct_read(const gcomp_body_view *v, float *y);
 
+/* FORMAT.md: a codec without a real parameter writes param = +0.0 and the
+ * block field 0. Bitwise, as -0.0 == 0 yet is a header no encoder writes. */
+int gcomp_header_no_params(double param, uint64_t iparam, uint64_t n);
+
 /* Coded length for dimension d (padded to a power of two when rotating). */
 uint64_t gcomp_coded_length(int rotate, uint64_t d);
 

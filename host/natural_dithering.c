@@ -101,7 +101,7 @@ static gcompResult_t nd_configure(gcompCodecConfig_t *cfg, double *param, uint64
 }
 
 static int nd_header_ok(double param, uint64_t iparam, uint64_t n) {
-  return gcomp_d2u(param) == 0 && nd_limit(param, iparam, n) != 0;
+  return gcomp_is_plus_zero(param) && nd_limit(param, iparam, n) != 0;
 }
 
 /* PAPER.md section 6: 1/8 from rounding between neighbouring powers of two,

@@ -116,7 +116,7 @@ static gcompResult_t qsgd_configure(gcompCodecConfig_t *cfg, double *param, uint
 }
 
 static int qsgd_header_ok(double param, uint64_t iparam, uint64_t n) {
-  return gcomp_d2u(param) == 0 && qsgd_limit(param, iparam, n) != 0;
+  return gcomp_is_plus_zero(param) && qsgd_limit(param, iparam, n) != 0;
 }
 
 /* Alistarh et al., Lemma 3.1. */

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "hot.h"
+#include "shared/bits.h"
 #include "shared/selection.h"
 
 #include <string.h>
@@ -80,7 +81,7 @@ gcompResult_t gcomp_k_configure(gcompCodecConfig_t *cfg, double *param, uint64_t
 }
 
 int gcomp_k_header_ok(double param, uint64_t iparam, uint64_t n) {
-  return param == 0 && iparam >= 1 && iparam <= n;
+  return gcomp_is_plus_zero(param) && iparam >= 1 && iparam <= n;
 }
 
 gcompResult_t gcomp_k_resolve(const struct gcompCodec *c, uint64_t n, uint64_t *k) {
