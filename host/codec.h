@@ -55,14 +55,27 @@ typedef struct {
 
 #define GCOMP_PACKING_BIT(p) (1u << (p))
 
+/* A field of gcompCodecConfig_t that a method uses, and the values it takes:
+ * lo..hi, an end excluded when its *_open is set. Every range lies above 0,
+ * so no accepted value can be GCOMP_DEFAULT; `range` is the interval as the
+ * error messages print it. codec.c checks text and struct values against
+ * it before the method's configure runs. */
+typedef struct {
+  const char *name;
+  double lo, hi;
+  int lo_open, hi_open;
+  const char *range;
+} gcomp_param;
+
 typedef struct gcomp_method {
   gcompMethod_t id;
   const char *name;
   gcompClass_t cls;
-  const char *const *params;  /* its own text parameters, NULL-terminated */
+  const gcomp_param *params;  /* its own parameters, ended by a NULL name */
   unsigned packings;          /* GCOMP_PACKING_BIT of each allowed back end */
-  /* Validate the method's fields of cfg and resolve their defaults; report
-   * the header's param and iparam. */
+  /* Resolve the defaults of the method's fields (already within their
+   * ranges or GCOMP_DEFAULT), check what depends on several of them, and
+   * report the header's param and iparam. */
   gcompResult_t (*configure)(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam);
   /* Could an encoder have written this (param, iparam) for n coordinates? */
   int (*header_ok)(double param, uint64_t iparam, uint64_t n);

@@ -107,9 +107,6 @@ static size_t qsgd_bound(const struct gcompCodec *c, uint64_t n) {
 
 static gcompResult_t qsgd_configure(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam) {
   if (cfg->levels == GCOMP_DEFAULT) cfg->levels = 8;
-  if (cfg->levels < 1 || cfg->levels > (int64_t)GCOMP_QSGD_MAX_LEVELS)
-    return gcomp_fail(gcompParameterOutOfRange, "levels = %lld must be in 1..2^20",
-                      (long long)cfg->levels);
   *param = 0;
   *iparam = (uint64_t)cfg->levels;
   return gcompSuccess;
@@ -125,7 +122,8 @@ static double qsgd_theory(const struct gcompCodec *c, uint64_t d) {
   return fmin(dd / (s * s), sqrt(dd) / s);
 }
 
-static const char *const qsgd_params[] = {"levels", NULL};
+static const gcomp_param qsgd_params[] = {
+    {"levels", 1, GCOMP_QSGD_MAX_LEVELS, 0, 0, "1..2^20"}, {NULL, 0, 0, 0, 0, NULL}};
 
 const gcomp_method gcomp_method_qsgd = {
     .id = gcompQsgd,

@@ -73,9 +73,6 @@ gcompResult_t gcomp_k_configure(gcompCodecConfig_t *cfg, double *param, uint64_t
   *param = 0;
   *iparam = 0;
   if (cfg->k == GCOMP_DEFAULT) return gcompSuccess;
-  if (cfg->k < 1 || (uint64_t)cfg->k > GCOMP_MAX_DIM)
-    return gcomp_fail(gcompParameterOutOfRange, "k = %lld must be in 1..2^40",
-                      (long long)cfg->k);
   *iparam = (uint64_t)cfg->k;
   return gcompSuccess;
 }

@@ -200,6 +200,28 @@ TEST_F(Cli, CorruptPayloadsAreOneStderrLine) {
   }
 }
 
+// -p text the codec does not understand is refused, quoted, never taken as
+// the default (GCOMP_DEFAULT is -1).
+TEST_F(Cli, ParameterTextIsRefusedQuoted) {
+  spit(path("x.f32"), to_f32(gtv::family("gaussian", 100, 1)));
+  const struct {
+    const char *codec, *param, *quoted;
+  } cases[] = {{"sd", "nu=-1", "nu: '-1' must be in (0, 1)"},
+               {"topk", "k=-1", "k: '-1' must be in 1..2^40"},
+               {"qsgd", "levels=abc", "levels: 'abc' is not an integer"},
+               {"sd-unbiased", "omega=nan", "omega: 'nan' is not a finite number"},
+               {"spherical", "block=", "block: '' is not an integer"},
+               {"sd", "nu=0.1x", "nu: '0.1x' is not a finite number"}};
+  for (const auto &c : cases) {
+    const std::string args = std::string("encode -c ") + c.codec + " -p " + quote(c.param) + " " +
+                             quote(path("x.f32")) + " " + quote(path("out"));
+    expect_one_line_failure(args);
+    Result r = run(args);
+    EXPECT_NE(r.err.find(c.quoted), std::string::npos) << args << "\nstderr: " << r.err;
+    EXPECT_FALSE(fs::exists(path("out"))) << args;
+  }
+}
+
 // --- bench-bits -------------------------------------------------------------
 
 const char kCsvHeader[] =
