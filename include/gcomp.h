@@ -125,7 +125,10 @@ typedef enum {
   gcompClassContractive = 3  /* C(alpha): |C(x)-x|^2 <= alpha|x|^2 always */
 } gcompClass_t;
 
-/* Sentinel for "use the codec's default" in gcompCodecConfig_t. */
+/* Sentinel for "use the codec's default" in gcompCodecConfig_t: -1
+ * exactly. Any other negative value in a field is refused by
+ * gcompCodecCreate with gcompParameterOutOfRange, and no text given to
+ * gcompCodecConfigSetParam can store it. */
 #define GCOMP_DEFAULT (-1)
 
 /* Codec descriptor. Start from GCOMP_CODEC_CONFIG_INITIALIZER (or
@@ -165,7 +168,11 @@ GCOMP_API gcompResult_t gcompCodecConfigInit(gcompCodecConfig_t *config,
 /* Set one parameter from text, as the CLI's -p NAME=VALUE: "nu", "omega",
  * "alpha", "block", "max_trials", "levels", "k", "rotate" (0/1), "packing"
  * (auto, fixed, entropy, structured, direct). Rejects names the codec does
- * not use. */
+ * not use and, with gcompInvalidArgument, text that is not a plain decimal
+ * (or hex-float) number: empty, leading spaces, trailing characters, NaN,
+ * Inf, a fraction for an integer; with gcompParameterOutOfRange, a number
+ * outside the codec's range (so "-1" never means the default). The detail
+ * names the parameter and quotes the text; *config is unchanged on failure. */
 GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
                                                  const char *name,
                                                  const char *value);

@@ -43,13 +43,12 @@ __host__ __device__ inline uint32_t gcomp_dev_bl_limit(int method, uint64_t ipar
 
 #ifdef __CUDACC__
 
-/* The methods' header_ok: param +0.0 for the level codecs (bit for bit),
- * == 0 for the others; the block field holds s or is 0. */
+/* The methods' header_ok: param +0.0, bit for bit; the block field holds s
+ * or is 0. */
 __device__ inline bool gcomp_dev_bl_header_ok(int method, double param, uint64_t iparam) {
   if (method == gcompQsgd || method == gcompNaturalDithering)
-    return gcomp_d2u(param) == 0 && gcomp_dev_bl_limit(method, iparam) != 0;
-  if (method == gcompTernGrad) return gcomp_d2u(param) == 0 && iparam == 0;
-  return param == 0.0 && iparam == 0;
+    return gcomp_is_plus_zero(param) && gcomp_dev_bl_limit(method, iparam) != 0;
+  return gcomp_is_plus_zero(param) && iparam == 0;
 }
 
 /* The body checks the CPU decoders make before reading any value, for the

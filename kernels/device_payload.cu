@@ -184,9 +184,9 @@ __device__ bool header_ok(int method, double param, uint64_t iparam) {
   if (method == gcompSpherical) /* spherical.c's header_ok */
     return param > 0.0 && param < 1.0 && iparam >= 1 && iparam <= 64;
   if (method == gcompRandK || method == gcompTopK) /* k <= n: their decoders */
-    return param == 0.0 && iparam >= 1;
+    return gcomp_is_plus_zero(param) && iparam >= 1;
   if (iparam != 0) return false;
-  if (method == gcompIdentity) return param == 0.0;
+  if (method == gcompIdentity) return gcomp_is_plus_zero(param);
   if (method == gcompSparseDithering) return param > 0.0 && param < 1.0;
   return param > 0.0 && param <= 1e6;
 }

@@ -19,9 +19,23 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, for a failed library call: adds the result text and detail. */
 int cli_lib_error(const char *what, gcompResult_t r);
 
-/* Whole file into a malloc'ed buffer. */
+/* gcomp decode's default --max-d: 2^26 floats, 256 MiB of output
+ * (docs/DECISIONS.md). */
+#define CLI_DEFAULT_MAX_D ((uint64_t)1 << 26)
+
+/* Whole file into a malloc'ed buffer (of the file's size when it is a
+ * regular file). */
 int cli_read_file(const char *path, uint8_t **data, size_t *size);
 int cli_write_file(const char *path, const void *data, size_t size);
+
+/* Refuses (one line, returns 1) an output of `bytes` that would not fit in
+ * the space free to us on the filesystem of `path`; a regular file already
+ * there counts as free, writing truncates it. Not-regular outputs
+ * (/dev/null, a pipe) and filesystems statvfs cannot read pass. */
+int cli_check_space(const char *path, uint64_t bytes);
+
+/* "1 GiB", "4 MiB", "1.5 KiB", "12 bytes". */
+void cli_format_bytes(uint64_t bytes, char *buf, size_t cap);
 
 /* Codec from "-c NAME" and "-p NAME=VALUE" pairs. */
 int cli_make_codec(const char *name, char **params, int nparams,

@@ -1,6 +1,8 @@
 /* gcomp encode / decode / info. */
 #include "cli.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,20 +123,62 @@ static int codec_of_payload(const gcompPayloadInfo_t *in, gcompCodec_t *codec) {
   return r == gcompSuccess ? 0 : cli_lib_error("decode --device", r);
 }
 
+/* "--max-d N": a plain decimal in 1..GCOMP_MAX_DIM. */
+static int parse_max_d(const char *text, uint64_t *max_d) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = isdigit((unsigned char)*text) ? strtoull(text, &end, 10) : 0;
+  if (!end || *end || errno == ERANGE || v == 0 || v > GCOMP_MAX_DIM)
+    return cli_error("--max-d: '%s' must be an integer in 1..%" PRIu64 " (GCOMP_MAX_DIM)",
+                     text, GCOMP_MAX_DIM);
+  *max_d = v;
+  return 0;
+}
+
+/* A payload's header names the output size, and a forged one can name 4
+ * TiB in 68 bytes: nothing is allocated for d until it passes the limit
+ * and the output fits on its filesystem. */
+static int check_output_size(const char *in, const char *out, uint64_t d, uint64_t max_d) {
+  char size[32];
+  cli_format_bytes(4 * d, size, sizeof size);
+  if (d > max_d)
+    return cli_error("%s: payload declares d = %" PRIu64 " (%s of float32), above --max-d %" PRIu64
+                     "; pass --max-d to raise it",
+                     in, d, size, max_d);
+  if (d > SIZE_MAX / 4)
+    return cli_error("%s: %s of output is too large for this machine", in, size);
+  return cli_check_space(out, 4 * d);
+}
+
 int gcomp_cmd_decode(int argc, char **argv) {
-  int device = argc > 0 && !strcmp(argv[0], "--device");
-  argc -= device, argv += device;
-  if (argc != 2) return cli_error("usage: gcomp decode [--device] IN OUT");
+  const char *in = NULL, *out = NULL;
+  uint64_t max_d = CLI_DEFAULT_MAX_D;
+  int device = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--device")) {
+      device = 1;
+    } else if (!strcmp(a, "--max-d") && i + 1 < argc) {
+      if (parse_max_d(argv[++i], &max_d)) return 1;
+    } else if (a[0] == '-' && a[1]) {
+      return cli_error("decode: unknown or incomplete option '%s'", a);
+    } else if (!in) {
+      in = a;
+    } else if (!out) {
+      out = a;
+    } else {
+      return cli_error("decode: unexpected argument '%s'", a);
+    }
+  }
+  if (!in || !out) return cli_error("usage: gcomp decode [--device] [--max-d N] IN OUT");
   uint8_t *data = NULL;
   size_t size = 0;
-  if (cli_read_file(argv[0], &data, &size)) return 1;
+  if (cli_read_file(in, &data, &size)) return 1;
   gcompPayloadInfo_t info;
   gcompResult_t r = gcompPayloadGetInfo(data, size, &info);
-  int rc = 0;
+  int rc = r == gcompSuccess ? check_output_size(in, out, info.d, max_d) : cli_lib_error(in, r);
   float *x = NULL;
-  uint8_t *raw = NULL;
-  if (r != gcompSuccess) rc = cli_lib_error(argv[0], r);
-  if (!rc && (!(x = malloc((size_t)info.d * 4)) || !(raw = malloc((size_t)info.d * 4))))
+  if (!rc && !(x = malloc((size_t)info.d * 4)))
     rc = cli_error("out of memory for d = %" PRIu64, info.d);
   if (!rc && device) {
     gcompCodec_t codec = NULL;
@@ -143,19 +187,21 @@ int gcomp_cmd_decode(int argc, char **argv) {
     gcompCodecFree(codec);
   } else if (!rc) {
     r = gcompDecode(data, size, x, info.d, 0.0f);
-    if (r != gcompSuccess) rc = cli_lib_error(argv[0], r);
+    if (r != gcompSuccess) rc = cli_lib_error(in, r);
   }
+  free(data);
   if (!rc) {
+    /* Little-endian in place, each value read whole before its bytes are
+     * written: the output needs no second buffer. */
+    uint8_t *raw = (uint8_t *)x;
     for (uint64_t i = 0; i < info.d; i++) {
       uint32_t u;
       memcpy(&u, &x[i], 4);
       for (int b = 0; b < 4; b++) raw[4 * i + (uint64_t)b] = (uint8_t)(u >> (8 * b));
     }
-    rc = cli_write_file(argv[1], raw, (size_t)info.d * 4);
+    rc = cli_write_file(out, raw, (size_t)info.d * 4);
   }
-  free(raw);
   free(x);
-  free(data);
   return rc;
 }
 

@@ -1,9 +1,17 @@
+/* Shared helpers of the CLI: one-line errors, whole-file input and output,
+ * free-space checks, and codecs from -p text. */
+#define _POSIX_C_SOURCE 200809L /* fileno, stat, statvfs */
+
 #include "cli.h"
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 int cli_error(const char *fmt, ...) {
@@ -25,7 +33,12 @@ int cli_lib_error(const char *what, gcompResult_t r) {
 int cli_read_file(const char *path, uint8_t **data, size_t *size) {
   FILE *f = fopen(path, "rb");
   if (!f) return cli_error("cannot open %s: %s", path, strerror(errno));
+  /* A regular file in one buffer of its size (one byte more shows that it
+   * ended there); a pipe by doubling. */
+  struct stat st;
   size_t cap = 1 << 16, len = 0;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size < SIZE_MAX)
+    cap = (size_t)st.st_size + 1;
   uint8_t *buf = malloc(cap);
   while (buf) {
     size_t got = fread(buf + len, 1, cap - len, f);
@@ -59,10 +72,45 @@ int cli_write_file(const char *path, const void *data, size_t size) {
   int bad = put != size;
   if (fclose(f) != 0) bad = 1;
   if (bad) {
-    remove(path); /* never leave a truncated output behind */
+    /* Never leave a truncated output behind, but only a file: as root,
+     * remove("/dev/full") would delete the device. */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) remove(path);
     return cli_error("cannot write %s", path);
   }
   return 0;
+}
+
+void cli_format_bytes(uint64_t bytes, char *buf, size_t cap) {
+  static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = (double)bytes;
+  int u = 0;
+  while (v >= 1024 && u < 6) v /= 1024, u++;
+  snprintf(buf, cap, "%.4g %s", v, units[u]);
+}
+
+int cli_check_space(const char *path, uint64_t bytes) {
+  struct stat st;
+  uint64_t existing = 0;
+  if (stat(path, &st) == 0) {
+    if (!S_ISREG(st.st_mode)) return 0;
+    existing = (uint64_t)st.st_size;
+  }
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t len = slash ? (size_t)(slash - path) : 0;
+  if (len >= sizeof dir) return 0;
+  memcpy(dir, path, len);
+  snprintf(dir + len, sizeof dir - len, "%s", slash ? (len ? "" : "/") : ".");
+  struct statvfs fs;
+  if (statvfs(dir, &fs) != 0) return 0; /* the write reports a missing folder */
+  uint64_t avail = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
+  if (bytes <= avail || bytes - avail <= existing) return 0;
+  char need[32], have[32];
+  cli_format_bytes(bytes, need, sizeof need);
+  cli_format_bytes(avail + existing, have, sizeof have);
+  return cli_error("%s: %s of output would not fit in the %s free on its filesystem", path,
+                   need, have);
 }
 
 int cli_make_codec(const char *name, char **params, int nparams,

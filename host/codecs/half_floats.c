@@ -199,11 +199,6 @@ static gcompResult_t cast_configure(gcompCodecConfig_t *cfg, double *param, uint
   return gcompSuccess;
 }
 
-static int cast_header_ok(double param, uint64_t iparam, uint64_t n) {
-  (void)n;
-  return param == 0 && iparam == 0;
-}
-
 static double cast_theory(const struct gcompCodec *c, uint64_t d) {
   (void)d;
   return kind_of(c->config.method) == CAST_BF16 ? 0x1p-16 : 0x1p-22;
@@ -223,7 +218,7 @@ const gcomp_method gcomp_method_fp16 = {
     .params = NULL,
     .packings = CAST_PACKINGS,
     .configure = cast_configure,
-    .header_ok = cast_header_ok,
+    .header_ok = gcomp_header_no_params,
     .theory = cast_theory,
     .encode = cast_encode,
     .decode = cast_decode,
@@ -237,7 +232,7 @@ const gcomp_method gcomp_method_bf16 = {
     .params = NULL,
     .packings = CAST_PACKINGS,
     .configure = cast_configure,
-    .header_ok = cast_header_ok,
+    .header_ok = gcomp_header_no_params,
     .theory = cast_theory,
     .encode = cast_encode,
     .decode = cast_decode,

@@ -52,11 +52,6 @@ static gcompResult_t identity_configure(gcompCodecConfig_t *cfg, double *param,
   return gcompSuccess;
 }
 
-static int identity_header_ok(double param, uint64_t iparam, uint64_t n) {
-  (void)n;
-  return param == 0 && iparam == 0;
-}
-
 static double identity_theory(const struct gcompCodec *c, uint64_t d) {
   (void)c;
   (void)d;
@@ -70,7 +65,7 @@ const gcomp_method gcomp_method_identity = {
     .params = NULL,
     .packings = GCOMP_PACKING_BIT(gcompPackDirect),
     .configure = identity_configure,
-    .header_ok = identity_header_ok,
+    .header_ok = gcomp_header_no_params,
     .theory = identity_theory,
     .encode = identity_encode,
     .decode = gcomp_direct_read,

@@ -225,11 +225,6 @@ static gcompResult_t natural_configure(gcompCodecConfig_t *cfg, double *param,
   return gcompSuccess;
 }
 
-static int natural_header_ok(double param, uint64_t iparam, uint64_t n) {
-  (void)n;
-  return param == 0 && iparam == 0;
-}
-
 /* For inputs in float32's normal range (shared/natural.h). */
 static double natural_theory(const struct gcompCodec *c, uint64_t d) {
   (void)c;
@@ -253,7 +248,7 @@ const gcomp_method gcomp_method_natural = {
     .packings = GCOMP_PACKING_BIT(gcompPackFixed) | GCOMP_PACKING_BIT(gcompPackEntropy) |
                 GCOMP_PACKING_BIT(gcompPackDirect),
     .configure = natural_configure,
-    .header_ok = natural_header_ok,
+    .header_ok = gcomp_header_no_params,
     .theory = natural_theory,
     .encode = natural_encode,
     .decode = natural_decode,

@@ -92,16 +92,13 @@ static size_t nd_bound(const struct gcompCodec *c, uint64_t n) {
 
 static gcompResult_t nd_configure(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam) {
   if (cfg->levels == GCOMP_DEFAULT) cfg->levels = 4;
-  if (cfg->levels < 1 || cfg->levels > (int64_t)GCOMP_ND_MAX_LEVELS)
-    return gcomp_fail(gcompParameterOutOfRange, "levels = %lld must be in 1..%u",
-                      (long long)cfg->levels, GCOMP_ND_MAX_LEVELS);
   *param = 0;
   *iparam = (uint64_t)cfg->levels;
   return gcompSuccess;
 }
 
 static int nd_header_ok(double param, uint64_t iparam, uint64_t n) {
-  return gcomp_d2u(param) == 0 && nd_limit(param, iparam, n) != 0;
+  return gcomp_is_plus_zero(param) && nd_limit(param, iparam, n) != 0;
 }
 
 /* PAPER.md section 6: 1/8 from rounding between neighbouring powers of two,
@@ -111,7 +108,8 @@ static double nd_theory(const struct gcompCodec *c, uint64_t d) {
   return 0.125 + fmin(sqrt(dd) * lo, dd * lo * lo);
 }
 
-static const char *const nd_params[] = {"levels", NULL};
+static const gcomp_param nd_params[] = {{"levels", 1, GCOMP_ND_MAX_LEVELS, 0, 0, "1..30"},
+                                        {NULL, 0, 0, 0, 0, NULL}};
 
 const gcomp_method gcomp_method_natural_dithering = {
     .id = gcompNaturalDithering,

@@ -107,16 +107,13 @@ static size_t qsgd_bound(const struct gcompCodec *c, uint64_t n) {
 
 static gcompResult_t qsgd_configure(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam) {
   if (cfg->levels == GCOMP_DEFAULT) cfg->levels = 8;
-  if (cfg->levels < 1 || cfg->levels > (int64_t)GCOMP_QSGD_MAX_LEVELS)
-    return gcomp_fail(gcompParameterOutOfRange, "levels = %lld must be in 1..2^20",
-                      (long long)cfg->levels);
   *param = 0;
   *iparam = (uint64_t)cfg->levels;
   return gcompSuccess;
 }
 
 static int qsgd_header_ok(double param, uint64_t iparam, uint64_t n) {
-  return gcomp_d2u(param) == 0 && qsgd_limit(param, iparam, n) != 0;
+  return gcomp_is_plus_zero(param) && qsgd_limit(param, iparam, n) != 0;
 }
 
 /* Alistarh et al., Lemma 3.1. */
@@ -125,7 +122,8 @@ static double qsgd_theory(const struct gcompCodec *c, uint64_t d) {
   return fmin(dd / (s * s), sqrt(dd) / s);
 }
 
-static const char *const qsgd_params[] = {"levels", NULL};
+static const gcomp_param qsgd_params[] = {
+    {"levels", 1, GCOMP_QSGD_MAX_LEVELS, 0, 0, "1..2^20"}, {NULL, 0, 0, 0, 0, NULL}};
 
 const gcomp_method gcomp_method_qsgd = {
     .id = gcompQsgd,

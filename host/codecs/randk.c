@@ -133,7 +133,7 @@ static size_t randk_bound(const struct gcompCodec *c, uint64_t n) {
   return (size_t)(4 * gcomp_k_capped(c, n));
 }
 
-static const char *const randk_params[] = {"k", NULL};
+static const gcomp_param randk_params[] = {GCOMP_K_PARAM, {NULL, 0, 0, 0, 0, NULL}};
 
 const gcomp_method gcomp_method_randk = {
     .id = gcompRandK,

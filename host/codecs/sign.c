@@ -102,11 +102,6 @@ static gcompResult_t sign_configure(gcompCodecConfig_t *cfg, double *param, uint
   return gcompSuccess;
 }
 
-static int sign_header_ok(double param, uint64_t iparam, uint64_t n) {
-  (void)n;
-  return param == 0 && iparam == 0;
-}
-
 /* The worst case over x; gcompCodecGetAlpha documents it as such. */
 static double sign_theory(const struct gcompCodec *c, uint64_t d) {
   return 1.0 - 1.0 / (double)gcomp_coded_length(c->config.rotate, d);
@@ -124,7 +119,7 @@ const gcomp_method gcomp_method_sign = {
     .params = NULL,
     .packings = GCOMP_PACKING_BIT(gcompPackStructured) | GCOMP_PACKING_BIT(gcompPackDirect),
     .configure = sign_configure,
-    .header_ok = sign_header_ok,
+    .header_ok = gcomp_header_no_params,
     .theory = sign_theory,
     .encode = sign_encode,
     .decode = sign_decode,

@@ -114,8 +114,6 @@ static size_t sd_bound(const struct gcompCodec *c, uint64_t n) {
 
 static gcompResult_t sd_configure(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam) {
   if (cfg->nu == (double)GCOMP_DEFAULT) cfg->nu = 0.1;
-  if (!(cfg->nu > 0 && cfg->nu < 1))
-    return gcomp_fail(gcompParameterOutOfRange, "nu = %g must be in (0, 1)", cfg->nu);
   *param = cfg->nu;
   *iparam = 0;
   return gcompSuccess;
@@ -124,8 +122,6 @@ static gcompResult_t sd_configure(gcompCodecConfig_t *cfg, double *param, uint64
 static gcompResult_t sd_unbiased_configure(gcompCodecConfig_t *cfg, double *param,
                                            uint64_t *iparam) {
   if (cfg->omega == (double)GCOMP_DEFAULT) cfg->omega = 0.25;
-  if (!(cfg->omega > 0 && cfg->omega <= 1e6))
-    return gcomp_fail(gcompParameterOutOfRange, "omega = %g must be in (0, 1e6]", cfg->omega);
   *param = cfg->omega;
   *iparam = 0;
   return gcompSuccess;
@@ -147,8 +143,9 @@ static double sd_theory(const struct gcompCodec *c, uint64_t d) {
   return c->param;
 }
 
-static const char *const sd_params[] = {"nu", NULL};
-static const char *const sd_unbiased_params[] = {"omega", NULL};
+static const gcomp_param sd_params[] = {{"nu", 0, 1, 1, 1, "(0, 1)"}, {NULL, 0, 0, 0, 0, NULL}};
+static const gcomp_param sd_unbiased_params[] = {{"omega", 0, 1e6, 1, 0, "(0, 1e6]"},
+                                                 {NULL, 0, 0, 0, 0, NULL}};
 
 const gcomp_method gcomp_method_sd = {
     .id = gcompSparseDithering,

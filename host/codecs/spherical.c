@@ -36,13 +36,11 @@ static gcompResult_t cap_log2(double alpha_s, uint64_t m, double *lp) {
   return gcompSuccess;
 }
 
+/* Each field is already in its range (spherical_params, checked by codec.c). */
 static gcompResult_t spherical_configure(gcompCodecConfig_t *cfg, double *param,
                                          uint64_t *iparam) {
   if (cfg->alpha == (double)GCOMP_DEFAULT) cfg->alpha = DEFAULT_ALPHA;
   if (cfg->maxTrials == (double)GCOMP_DEFAULT) cfg->maxTrials = MAX_TRIALS_CEILING;
-  if (!(cfg->alpha > 0 && cfg->alpha < 1))
-    return gcomp_fail(gcompParameterOutOfRange, "alpha = %g must be in (0, 1)",
-                      cfg->alpha);
   double as = gcomp_sc_alpha_s(cfg->alpha);
   if (!(as > 0)) {
     double ep = GCOMP_SC_LEVEL_EPS + 0x1p-20;
@@ -50,9 +48,6 @@ static gcompResult_t spherical_configure(gcompCodecConfig_t *cfg, double *param,
                       "alpha = %g leaves no budget after norm quantization "
                       "(needs alpha > %.6f)", cfg->alpha, ep * ep / (1 - 0x1p-14));
   }
-  if (!(cfg->maxTrials >= 1 && cfg->maxTrials <= MAX_TRIALS_CEILING))
-    return gcomp_fail(gcompParameterOutOfRange,
-                      "max_trials = %g must be in [1, 2^24]", cfg->maxTrials);
   double lp;
   if (cfg->block == GCOMP_DEFAULT) {
     /* Largest m <= 16 whose expected trials stay within 2^10 (and within
@@ -64,9 +59,6 @@ static gcompResult_t spherical_configure(gcompCodecConfig_t *cfg, double *param,
       if (exp2(-lp) > limit) break;
       cfg->block = m;
     }
-  } else if (cfg->block < 1 || cfg->block > (int64_t)GCOMP_SC_MAX_BLOCK) {
-    return gcomp_fail(gcompParameterOutOfRange, "block = %lld must be in 1..64",
-                      (long long)cfg->block);
   }
   GCOMP_TRY(cap_log2(as, (uint64_t)cfg->block, &lp));
   double trials = exp2(-lp);
@@ -352,7 +344,11 @@ static double spherical_theory(const struct gcompCodec *c, uint64_t d) {
   return c->param;
 }
 
-static const char *const spherical_params[] = {"alpha", "block", "max_trials", NULL};
+static const gcomp_param spherical_params[] = {
+    {"alpha", 0, 1, 1, 1, "(0, 1)"},
+    {"block", 1, GCOMP_SC_MAX_BLOCK, 0, 0, "1..64"},
+    {"max_trials", 1, MAX_TRIALS_CEILING, 0, 0, "[1, 2^24]"},
+    {NULL, 0, 0, 0, 0, NULL}};
 
 const gcomp_method gcomp_method_spherical = {
     .id = gcompSpherical,

@@ -81,11 +81,6 @@ static gcompResult_t terngrad_configure(gcompCodecConfig_t *cfg, double *param,
   return gcompSuccess;
 }
 
-static int terngrad_header_ok(double param, uint64_t iparam, uint64_t n) {
-  (void)n;
-  return gcomp_d2u(param) == 0 && iparam == 0;
-}
-
 /* The variance is m |x|_1 - |x|^2 with m = |x|_inf, and |x|_1 |x|_inf <=
  * (1 + sqrt(d)) / 2 |x|^2, so omega = (sqrt(d) - 1) / 2: the supremum over
  * x, reached at x = (1, t, ..., t) with t = 1 / (sqrt(d) + 1). */
@@ -101,7 +96,7 @@ const gcomp_method gcomp_method_terngrad = {
     .params = NULL,
     .packings = GCOMP_LEVEL_PACKINGS,
     .configure = terngrad_configure,
-    .header_ok = terngrad_header_ok,
+    .header_ok = gcomp_header_no_params,
     .theory = terngrad_theory,
     .encode = terngrad_encode,
     .decode = terngrad_decode,

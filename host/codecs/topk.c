@@ -205,7 +205,7 @@ static size_t topk_bound(const struct gcompCodec *c, uint64_t n) {
   }
 }
 
-static const char *const topk_params[] = {"k", NULL};
+static const gcomp_param topk_params[] = {GCOMP_K_PARAM, {NULL, 0, 0, 0, 0, NULL}};
 
 const gcomp_method gcomp_method_topk = {
     .id = gcompTopK,

@@ -4,10 +4,13 @@
 #include "core/codec.h"
 
 #include "shared/check.h"
+#include "shared/bits.h"
 #include "core/wire.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,10 +50,16 @@ static const struct {
 };
 #define NUM_FIELDS (sizeof fields / sizeof fields[0])
 
-static int method_uses(const gcomp_method *m, const char *name) {
-  for (const char *const *p = m->params; p && *p; p++)
-    if (strcmp(*p, name) == 0) return 1;
-  return 0;
+/* The method's range for a field; NULL when the method does not use it. */
+static const gcomp_param *param_of(const gcomp_method *m, const char *name) {
+  for (const gcomp_param *p = m->params; p && p->name; p++)
+    if (strcmp(p->name, name) == 0) return p;
+  return NULL;
+}
+
+/* NaN is in no range. */
+static int in_range(const gcomp_param *p, double v) {
+  return (p->lo_open ? v > p->lo : v >= p->lo) && (p->hi_open ? v < p->hi : v <= p->hi);
 }
 
 static double *real_field(gcompCodecConfig_t *c, size_t i) {
@@ -61,27 +70,61 @@ static int64_t *int_field(gcompCodecConfig_t *c, size_t i) {
   return (int64_t *)((char *)c + fields[i].offset);
 }
 
+/* Beyond 2^53 an int64 rounds, but every range ends far below that. */
+static double field_value(gcompCodecConfig_t *c, size_t i) {
+  return fields[i].type == REAL ? *real_field(c, i) : (double)*int_field(c, i);
+}
+
 static int field_is_default(gcompCodecConfig_t *c, size_t i) {
   return fields[i].type == REAL ? *real_field(c, i) == (double)GCOMP_DEFAULT
                                 : *int_field(c, i) == GCOMP_DEFAULT;
 }
 
-static gcompResult_t parse_field(gcompCodecConfig_t *c, size_t i, const char *text) {
+/* The user's text inside quotes, on one line whatever it holds: bytes
+ * outside printable ASCII as \xNN, long text cut with "...". */
+static const char *quoted(const char *text, char *buf, size_t cap) {
+  const unsigned char *t = (const unsigned char *)text;
+  size_t n = 0;
+  buf[0] = '\0';
+  for (; *t && n + 8 < cap; t++)
+    n += (size_t)snprintf(buf + n, cap - n, *t >= 0x20 && *t < 0x7f ? "%c" : "\\x%02x", *t);
+  if (*t) snprintf(buf + n, cap - n, "...");
+  return buf;
+}
+
+/* Text from a user (the CLI's -p) into a field: a plain decimal number (a
+ * real may use exponent or hex-float notation) within the method's range;
+ * anything else is refused, quoted. So no text can store GCOMP_DEFAULT,
+ * nor mean "default" by accident. */
+static gcompResult_t parse_field(gcompCodecConfig_t *c, size_t i, const gcomp_param *p,
+                                 const char *text) {
+  char q[96];
   char *end = NULL;
+  double v = 0;
+  long long iv = 0;
+  int syntax_ok = *text && !isspace((unsigned char)*text);
   errno = 0;
-  if (fields[i].type == REAL) {
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-      return gcomp_fail(gcompInvalidArgument, "%s: '%s' is not a finite number",
-                        fields[i].name, text);
-    *real_field(c, i) = v;
-  } else {
-    long long v = strtoll(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE)
-      return gcomp_fail(gcompInvalidArgument, "%s: '%s' is not an integer",
-                        fields[i].name, text);
-    *int_field(c, i) = v;
+  if (syntax_ok && fields[i].type == REAL) {
+    v = strtod(text, &end);
+    /* ERANGE on underflow leaves a tiny or zero v for the range to judge. */
+    syntax_ok = end != text && *end == '\0' && isfinite(v);
+  } else if (syntax_ok) {
+    iv = strtoll(text, &end, 10);
+    syntax_ok = end != text && *end == '\0';
+    /* Past int64: a number, out of every range. */
+    v = errno == ERANGE ? (iv < 0 ? -HUGE_VAL : HUGE_VAL) : (double)iv;
   }
+  if (!syntax_ok)
+    return gcomp_fail(gcompInvalidArgument, "%s: '%s' is not %s", p->name,
+                      quoted(text, q, sizeof q),
+                      fields[i].type == REAL ? "a finite number" : "an integer");
+  if (!in_range(p, v))
+    return gcomp_fail(gcompParameterOutOfRange, "%s: '%s' must be in %s", p->name,
+                      quoted(text, q, sizeof q), p->range);
+  if (fields[i].type == REAL)
+    *real_field(c, i) = v;
+  else
+    *int_field(c, i) = iv;
   return gcompSuccess;
 }
 
@@ -99,8 +142,9 @@ GCOMP_API gcompResult_t gcompCodecConfigInit(gcompCodecConfig_t *config,
       return gcompSuccess;
     }
   }
+  char q[96];
   return gcomp_fail(gcompInvalidArgument, "unknown codec '%s' (gcomp --help lists them)",
-                    name);
+                    quoted(name, q, sizeof q));
 }
 
 GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
@@ -111,9 +155,11 @@ GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
     return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
   const gcomp_method *m = gcomp_method_of(config->method);
   if (!m) return gcomp_fail(gcompInvalidArgument, "config has no valid method");
+  char q[96];
   if (strcmp(name, "rotate") == 0) {
     if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
-      return gcomp_fail(gcompInvalidArgument, "rotate must be 0 or 1");
+      return gcomp_fail(gcompInvalidArgument, "rotate: '%s' must be 0 or 1",
+                        quoted(value, q, sizeof q));
     config->rotate = value[0] == '1';
     return gcompSuccess;
   }
@@ -125,16 +171,43 @@ GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
       }
     }
     return gcomp_fail(gcompInvalidArgument,
-                      "packing '%s' unknown (auto, fixed, entropy, structured, direct)",
-                      value);
+                      "packing: '%s' unknown (auto, fixed, entropy, structured, direct)",
+                      quoted(value, q, sizeof q));
   }
-  for (size_t i = 0; i < NUM_FIELDS; i++)
-    if (strcmp(name, fields[i].name) == 0 && method_uses(m, name))
-      return parse_field(config, i, value);
-  return gcomp_fail(gcompInvalidArgument, "codec %s has no parameter '%s'", m->name, name);
+  const gcomp_param *p = param_of(m, name);
+  for (size_t i = 0; p && i < NUM_FIELDS; i++)
+    if (strcmp(name, fields[i].name) == 0) return parse_field(config, i, p, value);
+  return gcomp_fail(gcompInvalidArgument, "codec %s has no parameter '%s'", m->name,
+                    quoted(name, q, sizeof q));
 }
 
 /* ----------------------------------------------------------- validation */
+
+/* A struct field holds GCOMP_DEFAULT (-1 exactly) or a value in the
+ * method's range. Any other negative value is out of range even in a field
+ * the method does not use; a parameter of another method set to a
+ * non-default value is a mistake the caller wants to hear about. */
+static gcompResult_t check_field(gcompCodecConfig_t *c, size_t i, const gcomp_method *m) {
+  if (field_is_default(c, i)) return gcompSuccess;
+  const gcomp_param *p = param_of(m, fields[i].name);
+  double v = field_value(c, i);
+  char text[32];
+  if (fields[i].type == REAL)
+    snprintf(text, sizeof text, "%g", v);
+  else
+    snprintf(text, sizeof text, "%lld", (long long)*int_field(c, i));
+  if (!p && (fields[i].type == REAL ? signbit(v) : v < 0))
+    return gcomp_fail(gcompParameterOutOfRange,
+                      "%s = %s is negative and not GCOMP_DEFAULT (-1); codec %s does not "
+                      "use it", fields[i].name, text, m->name);
+  if (!p)
+    return gcomp_fail(gcompInvalidArgument, "codec %s does not use %s", m->name,
+                      fields[i].name);
+  if (!in_range(p, v))
+    return gcomp_fail(gcompParameterOutOfRange, "%s = %s must be in %s", p->name, text,
+                      p->range);
+  return gcompSuccess;
+}
 
 static gcompResult_t configure(gcompCodecConfig_t *c, struct gcompCodec *out) {
   if (c->size != sizeof(gcompCodecConfig_t))
@@ -146,12 +219,7 @@ static gcompResult_t configure(gcompCodecConfig_t *c, struct gcompCodec *out) {
   if (!m) return gcomp_fail(gcompInvalidArgument, "method %d unknown", (int)c->method);
   if (c->rotate != 0 && c->rotate != 1)
     return gcomp_fail(gcompInvalidArgument, "rotate must be 0 or 1");
-  /* A parameter of another method set to a non-default value is a mistake
-   * the caller wants to hear about, not something to ignore. */
-  for (size_t i = 0; i < NUM_FIELDS; i++)
-    if (!field_is_default(c, i) && !method_uses(m, fields[i].name))
-      return gcomp_fail(gcompInvalidArgument, "codec %s does not use %s", m->name,
-                        fields[i].name);
+  for (size_t i = 0; i < NUM_FIELDS; i++) GCOMP_TRY(check_field(c, i, m));
   if ((int)c->packing < 0 || c->packing >= gcompNumPackings)
     return gcomp_fail(gcompInvalidArgument, "packing %d unknown", (int)c->packing);
   if (c->packing != gcompPackAuto && !(m->packings & GCOMP_PACKING_BIT(c->packing)))
@@ -251,4 +319,9 @@ GCOMP_API gcompResult_t gcompEncodeBound(gcompCodec_t codec, uint64_t d,
     return gcomp_fail(gcompSizeOverflow, "payload bound overflows size_t");
   *bound = GCOMP_HEADER_BYTES + body;
   return gcompSuccess;
+}
+
+int gcomp_header_no_params(double param, uint64_t iparam, uint64_t n) {
+  (void)n;
+  return gcomp_is_plus_zero(param) && iparam == 0;
 }

@@ -55,14 +55,27 @@ typedef struct {
 
 #define GCOMP_PACKING_BIT(p) (1u << (p))
 
+/* A field of gcompCodecConfig_t that a method uses, and the values it takes:
+ * lo..hi, an end excluded when its *_open is set. Every range lies above 0,
+ * so no accepted value can be GCOMP_DEFAULT; `range` is the interval as the
+ * error messages print it. codec.c checks text and struct values against
+ * it before the method's configure runs. */
+typedef struct {
+  const char *name;
+  double lo, hi;
+  int lo_open, hi_open;
+  const char *range;
+} gcomp_param;
+
 typedef struct gcomp_method {
   gcompMethod_t id;
   const char *name;
   gcompClass_t cls;
-  const char *const *params;  /* its own text parameters, NULL-terminated */
+  const gcomp_param *params;  /* its own parameters, ended by a NULL name */
   unsigned packings;          /* GCOMP_PACKING_BIT of each allowed back end */
-  /* Validate the method's fields of cfg and resolve their defaults; report
-   * the header's param and iparam. */
+  /* Resolve the defaults of the method's fields (already within their
+   * ranges or GCOMP_DEFAULT), check what depends on several of them, and
+   * report the header's param and iparam. */
   gcompResult_t (*configure)(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam);
   /* Could an encoder have written this (param, iparam) for n coordinates? */
   int (*header_ok)(double param, uint64_t iparam, uint64_t n);
@@ -102,6 +115,10 @@ extern const gcomp_method gcomp_method_bf16;
 gcompResult_t gcomp_direct_write(const float *y, uint64_t n, uint8_t *dst,
                                  size_t cap, gcomp_body_out *out);
 gcompResult_t gcomp_direct_read(const gcomp_body_view *v, float *y);
+
+/* FORMAT.md: a codec without a real parameter writes param = +0.0 and the
+ * block field 0. Bitwise, as -0.0 == 0 yet is a header no encoder writes. */
+int gcomp_header_no_params(double param, uint64_t iparam, uint64_t n);
 
 /* Coded length for dimension d (padded to a power of two when rotating). */
 uint64_t gcomp_coded_length(int rotate, uint64_t d);

@@ -54,6 +54,11 @@ GCOMP_HD_INLINE double gcomp_u2d(uint64_t u) {
 #endif
 }
 
+/* +0.0 exactly, the param field of the codecs without a real parameter
+ * (FORMAT.md). Bitwise: -0.0 == 0.0 would let a header through that no
+ * encoder writes. */
+GCOMP_HD_INLINE int gcomp_is_plus_zero(double v) { return gcomp_d2u(v) == 0; }
+
 GCOMP_HD_INLINE float gcomp_sqrtf_rn(float x) {
 #if defined(__CUDA_ARCH__)
   return __fsqrt_rn(x);

@@ -8,6 +8,7 @@
 
 #include "shared/check.h"
 #include "core/hot.h"
+#include "shared/bits.h"
 #include "shared/selection.h"
 
 #include <string.h>
@@ -72,15 +73,12 @@ gcompResult_t gcomp_k_configure(gcompCodecConfig_t *cfg, double *param, uint64_t
   *param = 0;
   *iparam = 0;
   if (cfg->k == GCOMP_DEFAULT) return gcompSuccess;
-  if (cfg->k < 1 || (uint64_t)cfg->k > GCOMP_MAX_DIM)
-    return gcomp_fail(gcompParameterOutOfRange, "k = %lld must be in 1..2^40",
-                      (long long)cfg->k);
   *iparam = (uint64_t)cfg->k;
   return gcompSuccess;
 }
 
 int gcomp_k_header_ok(double param, uint64_t iparam, uint64_t n) {
-  return param == 0 && iparam >= 1 && iparam <= n;
+  return gcomp_is_plus_zero(param) && iparam >= 1 && iparam <= n;
 }
 
 gcompResult_t gcomp_k_resolve(const struct gcompCodec *c, uint64_t n, uint64_t *k) {

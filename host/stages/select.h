@@ -22,6 +22,7 @@ gcompResult_t gcomp_select_largest(const void *words, uint32_t mask, uint64_t n,
 /* The parameter k that Top-k and Rand-k share. The header's iparam is the k
  * used: a configured k, or the default ceil(n / 100) resolved per vector
  * (the codec then holds iparam 0). */
+#define GCOMP_K_PARAM {"k", 1, (double)GCOMP_MAX_DIM, 0, 0, "1..2^40"}
 gcompResult_t gcomp_k_configure(gcompCodecConfig_t *cfg, double *param, uint64_t *iparam);
 int gcomp_k_header_ok(double param, uint64_t iparam, uint64_t n);
 /* k for a vector of n coded coordinates; gcompParameterOutOfRange above n. */

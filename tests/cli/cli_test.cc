@@ -2,6 +2,9 @@
 // (GCOMP_CLI_PATH) through the shell, files in a private temp folder.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 
 #include "cli_runner.h"
 #include "codec_helpers.h"
+#include "forge.h"
 #include "vectors.h"
 
 namespace {
@@ -198,6 +202,148 @@ TEST_F(Cli, CorruptPayloadsAreOneStderrLine) {
     expect_one_line_failure("info " + quote(path("bad.gcmp")));
     EXPECT_FALSE(fs::exists(path("out")));
   }
+}
+
+// -p text the codec does not understand is refused, quoted, never taken as
+// the default (GCOMP_DEFAULT is -1).
+TEST_F(Cli, ParameterTextIsRefusedQuoted) {
+  spit(path("x.f32"), to_f32(gtv::family("gaussian", 100, 1)));
+  const struct {
+    const char *codec, *param, *quoted;
+  } cases[] = {{"sd", "nu=-1", "nu: '-1' must be in (0, 1)"},
+               {"topk", "k=-1", "k: '-1' must be in 1..2^40"},
+               {"qsgd", "levels=abc", "levels: 'abc' is not an integer"},
+               {"sd-unbiased", "omega=nan", "omega: 'nan' is not a finite number"},
+               {"spherical", "block=", "block: '' is not an integer"},
+               {"sd", "nu=0.1x", "nu: '0.1x' is not a finite number"}};
+  for (const auto &c : cases) {
+    const std::string args = std::string("encode -c ") + c.codec + " -p " + quote(c.param) + " " +
+                             quote(path("x.f32")) + " " + quote(path("out"));
+    expect_one_line_failure(args);
+    Result r = run(args);
+    EXPECT_NE(r.err.find(c.quoted), std::string::npos) << args << "\nstderr: " << r.err;
+    EXPECT_FALSE(fs::exists(path("out"))) << args;
+  }
+}
+
+// --- decompression bombs -----------------------------------------------------
+
+// A payload with its header's d replaced and the checksum made good again.
+// Still a valid payload: the zero vector's sd body (a zero scale, nothing
+// after it) does not depend on d, and top-k's Rice-coded indices stay below
+// any larger d.
+std::string with_d(const std::string &payload, uint64_t d) {
+  std::vector<uint8_t> p(payload.begin(), payload.end());
+  gcomp_store_u64(p.data() + 16, d);
+  gtf::reseal(p);
+  EXPECT_EQ(gth::info(p).d, d);
+  return std::string(p.begin(), p.end());
+}
+
+class CliBomb : public Cli {
+ protected:
+  std::string sd_zero_, topk_;  // small payloads, d = 1000 and 2000
+
+  void SetUp() override {
+    Cli::SetUp();
+    spit(path("zero.f32"), to_f32(std::vector<float>(1000, 0.0f)));
+    ASSERT_EQ(run("encode -c sd " + quote(path("zero.f32")) + " " + quote(path("z.g"))).status, 0);
+    sd_zero_ = slurp(path("z.g"));
+    ASSERT_EQ(sd_zero_.size(), 68u);
+    spit(path("x.f32"), to_f32(gtv::family("gaussian", 2000, 4)));
+    const std::string x = quote(path("x.f32")), t = quote(path("t.g"));
+    ASSERT_EQ(run("encode -c topk -p k=5 " + x + " " + t).status, 0);
+    topk_ = slurp(path("t.g"));
+    ASSERT_LT(topk_.size(), 128u);
+  }
+
+  Result decode(const std::string &payload, const std::string &flags = "") {
+    spit(path("bomb.g"), payload);
+    return run("decode " + flags + quote(path("bomb.g")) + " " + quote(path("out.f32")));
+  }
+};
+
+TEST_F(CliBomb, HugeDIsRefusedBeforeAnyAllocation) {
+  const struct {
+    std::string payload, says;
+  } bombs[] = {{with_d(sd_zero_, 1ull << 28),
+                "payload declares d = 268435456 (1 GiB of float32), above --max-d 67108864; "
+                "pass --max-d to raise it"},
+               {with_d(topk_, 1ull << 32),
+                "payload declares d = 4294967296 (16 GiB of float32), above --max-d 67108864"}};
+  for (const auto &b : bombs) {
+    Result r = decode(b.payload);
+    EXPECT_NE(r.status, 0);
+    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(b.says), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(path("out.f32")));
+    EXPECT_EQ(run("info " + quote(path("bomb.g"))).status, 0) << "a valid payload all the same";
+  }
+}
+
+TEST_F(CliBomb, MaxDRaisesTheLimit) {
+  const uint64_t d = 1 << 20;
+  Result r = decode(with_d(sd_zero_, d), "--max-d 524288 ");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("d = 1048576 (4 MiB of float32), above --max-d 524288"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(path("out.f32")));
+
+  r = decode(with_d(sd_zero_, d), "--max-d 1048576 ");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(from_f32(slurp(path("out.f32"))), std::vector<float>(d, 0.0f));
+
+  // The forged top-k payload is as valid: its 5 values where d = 2000 had them.
+  r = decode(with_d(topk_, d), "--device --max-d 1048575 ");
+  EXPECT_NE(r.err.find("above --max-d 1048575"), std::string::npos) << r.err;
+  r = decode(with_d(topk_, d), "--max-d 1048576 ");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<float> want = gth::decode(std::vector<uint8_t>(topk_.begin(), topk_.end()), 2000);
+  want.resize(d, 0.0f);
+  EXPECT_TRUE(gth::bitwise_equal(from_f32(slurp(path("out.f32"))), want));
+
+  for (const char *bad : {"0", "abc", "-5", "+5", " 5", "5x", "1099511627777", "''"}) {
+    SCOPED_TRACE(bad);
+    expect_one_line_failure("decode --max-d " + std::string(bad) + " " + quote(path("bomb.g")) +
+                            " " + quote(path("o")));
+  }
+  expect_one_line_failure("decode " + quote(path("bomb.g")) + " " + quote(path("o")) + " --max-d");
+  EXPECT_FALSE(fs::exists(path("o")));
+}
+
+// Under the limit, an output larger than the free space of its filesystem
+// is refused before it is decoded; /dev/null is not a file to measure.
+TEST_F(CliBomb, OutputThatDoesNotFitOnTheDiskIsRefused) {
+  const uint64_t d = GCOMP_MAX_DIM;  // 4 TiB of float32
+  struct statvfs fs_info;
+  ASSERT_EQ(statvfs(dir_.c_str(), &fs_info), 0);
+  if ((double)fs_info.f_bavail * (double)fs_info.f_frsize >= 4.0 * (double)d)
+    GTEST_SKIP() << "this filesystem has 4 TiB free";
+  Result r = decode(with_d(sd_zero_, d), "--max-d 1099511627776 ");
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("out.f32: 4 TiB of output would not fit in the "), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(path("out.f32")));
+
+  spit(path("small.g"), with_d(sd_zero_, 5000));
+  r = run("decode " + quote(path("small.g")) + " /dev/null");
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// A failed write removes a partial output file, never what is not a file:
+// our own /dev/full node (root only; skipped elsewhere) must survive.
+TEST_F(CliBomb, FailedWriteRemovesOnlyFiles) {
+  const std::string full = path("full");
+  if (mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0)
+    GTEST_SKIP() << "cannot make a device node here (not root)";
+  spit(path("small.g"), sd_zero_);
+  Result r = run("decode " + quote(path("small.g")) + " " + quote(full));
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  struct stat st;
+  ASSERT_EQ(stat(full.c_str(), &st), 0) << "the CLI removed a device node";
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
 }
 
 // --- bench-bits -------------------------------------------------------------

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <string>
 
 #include "codec_helpers.h"
 #include "vectors.h"
@@ -81,25 +83,46 @@ TEST(Api, ConfigRejectsUnknownNamesAndValues) {
   EXPECT_EQ(cfg.packing, gcompPackEntropy);
 }
 
-TEST(Api, CreateRejectsOutOfRangeParameters) {
-  auto create = [](const char *name, const char *p, const char *v) {
-    gcompCodecConfig_t cfg;
-    EXPECT_EQ(gcompCodecConfigInit(&cfg, name), gcompSuccess);
-    EXPECT_EQ(gcompCodecConfigSetParam(&cfg, p, v), gcompSuccess);
-    gcompCodec_t h = nullptr;
-    gcompResult_t r = gcompCodecCreate(&h, &cfg);
-    EXPECT_EQ(h == nullptr, r != gcompSuccess);
-    gcompCodecFree(h);
-    return r;
-  };
-  for (const char *v : {"0", "1", "-0.1", "1.5"})
-    EXPECT_EQ(create("sd", "nu", v), gcompParameterOutOfRange) << v;
-  for (const char *v : {"0", "-0.5", "1e7"})
-    EXPECT_EQ(create("sd-unbiased", "omega", v), gcompParameterOutOfRange) << v;
-  EXPECT_EQ(create("identity", "packing", "entropy"), gcompInvalidArgument);
+gcompCodecConfig_t config_of(const char *name) {
+  gcompCodecConfig_t cfg;
+  EXPECT_EQ(gcompCodecConfigInit(&cfg, name), gcompSuccess);
+  return cfg;
+}
 
-  gcompCodecConfig_t cfg = GCOMP_CODEC_CONFIG_INITIALIZER;
+gcompResult_t create(const gcompCodecConfig_t &cfg) {
   gcompCodec_t h = nullptr;
+  gcompResult_t r = gcompCodecCreate(&h, &cfg);
+  EXPECT_EQ(h == nullptr, r != gcompSuccess);
+  gcompCodecFree(h);
+  return r;
+}
+
+// Every field as gcompCodecConfigInit leaves it.
+bool is_default(const gcompCodecConfig_t &c) {
+  for (double v : {c.nu, c.omega, c.alpha, c.maxTrials})
+    if (v != (double)GCOMP_DEFAULT) return false;
+  for (int64_t v : {c.block, c.levels, c.k})
+    if (v != GCOMP_DEFAULT) return false;
+  return c.rotate == 0 && c.packing == gcompPackAuto;
+}
+
+TEST(Api, CreateRejectsOutOfRangeParameters) {
+  for (double v : {0.0, -0.0, 1.0, -0.1, 1.5, -2.0, (double)NAN}) {
+    gcompCodecConfig_t cfg = config_of("sd");
+    cfg.nu = v;
+    EXPECT_EQ(create(cfg), gcompParameterOutOfRange) << v;
+  }
+  for (double v : {0.0, -0.5, 1e7}) {
+    gcompCodecConfig_t cfg = config_of("sd-unbiased");
+    cfg.omega = v;
+    EXPECT_EQ(create(cfg), gcompParameterOutOfRange) << v;
+  }
+  gcompCodecConfig_t cfg = config_of("identity");
+  cfg.packing = gcompPackEntropy;
+  EXPECT_EQ(create(cfg), gcompInvalidArgument);
+
+  gcompCodec_t h = nullptr;
+  cfg = GCOMP_CODEC_CONFIG_INITIALIZER;
   cfg.method = gcompSparseDithering;
   cfg.omega = 0.3;  // a parameter of another codec: a mistake, not ignored
   EXPECT_EQ(gcompCodecCreate(&h, &cfg), gcompInvalidArgument);
@@ -112,6 +135,138 @@ TEST(Api, CreateRejectsOutOfRangeParameters) {
   EXPECT_EQ(gcompCodecCreate(nullptr, &cfg), gcompInvalidArgument);
   EXPECT_EQ(gcompCodecCreate(&h, nullptr), gcompInvalidArgument);
   EXPECT_EQ(gcompCodecFree(nullptr), gcompSuccess);
+}
+
+// GCOMP_DEFAULT is -1 exactly; any other negative value in any field, used
+// by the codec or not, is out of range rather than a quiet default.
+TEST(Api, OnlyMinusOneExactlyMeansDefaultInTheStruct) {
+  gcompCodecConfig_t cfg = config_of("sd");
+  cfg.nu = -1.0;
+  EXPECT_EQ(create(cfg), gcompSuccess);
+  for (double v : {-2.0, -1.0000001, -0.5, -0.0}) {
+    cfg = config_of("sd");
+    cfg.nu = v;
+    EXPECT_EQ(create(cfg), gcompParameterOutOfRange) << "nu " << v;
+    cfg = config_of("sd");
+    cfg.omega = v;  // not sd's
+    gcompCodec_t h = nullptr;
+    EXPECT_EQ(gcompCodecCreate(&h, &cfg), gcompParameterOutOfRange) << "omega " << v;
+    EXPECT_NE(std::string(gcompGetLastErrorDetail()).find("GCOMP_DEFAULT"), std::string::npos)
+        << gcompGetLastErrorDetail();
+  }
+  for (int64_t v : {(int64_t)-2, (int64_t)-1000, INT64_MIN}) {
+    cfg = config_of("topk");
+    cfg.k = v;
+    EXPECT_EQ(create(cfg), gcompParameterOutOfRange) << "k " << v;
+    cfg = config_of("sd");
+    cfg.levels = v;  // not sd's
+    EXPECT_EQ(create(cfg), gcompParameterOutOfRange) << "levels " << v;
+    cfg = config_of("spherical");
+    cfg.block = v;
+    EXPECT_EQ(create(cfg), gcompParameterOutOfRange) << "block " << v;
+  }
+  cfg = config_of("spherical");
+  cfg.maxTrials = -0.5;
+  EXPECT_EQ(create(cfg), gcompParameterOutOfRange);
+  cfg = config_of("topk");
+  cfg.k = GCOMP_DEFAULT;
+  EXPECT_EQ(create(cfg), gcompSuccess);
+}
+
+// -p NAME=VALUE text: a number in the codec's range, or a refusal whose
+// detail names the parameter and quotes the text; the config is untouched.
+TEST(Api, TextParametersAreRefusedQuoted) {
+  const struct {
+    const char *codec, *name, *text;
+    gcompResult_t want;
+  } cases[] = {
+      {"sd", "nu", "-1", gcompParameterOutOfRange},
+      {"sd", "nu", "0.1x", gcompInvalidArgument},
+      {"sd", "nu", "", gcompInvalidArgument},
+      {"sd", "nu", " 0.1", gcompInvalidArgument},
+      {"sd", "nu", "0.1 ", gcompInvalidArgument},
+      {"sd", "nu", "inf", gcompInvalidArgument},
+      {"sd", "nu", "-inf", gcompInvalidArgument},
+      {"sd", "nu", "1e999", gcompInvalidArgument},
+      {"sd", "nu", "-0", gcompParameterOutOfRange},
+      {"sd", "nu", "1", gcompParameterOutOfRange},
+      {"sd", "nu", "1e-400", gcompParameterOutOfRange},
+      {"sd-unbiased", "omega", "nan", gcompInvalidArgument},
+      {"sd-unbiased", "omega", "-1", gcompParameterOutOfRange},
+      {"sd-unbiased", "omega", "1000001", gcompParameterOutOfRange},
+      {"spherical", "alpha", "-1", gcompParameterOutOfRange},
+      {"spherical", "block", "", gcompInvalidArgument},
+      {"spherical", "block", "1.5", gcompInvalidArgument},
+      {"spherical", "block", "-1", gcompParameterOutOfRange},
+      {"spherical", "block", "65", gcompParameterOutOfRange},
+      {"spherical", "max_trials", "-1", gcompParameterOutOfRange},
+      {"spherical", "max_trials", "0.5", gcompParameterOutOfRange},
+      {"qsgd", "levels", "abc", gcompInvalidArgument},
+      {"qsgd", "levels", "0x10", gcompInvalidArgument},
+      {"qsgd", "levels", "-1", gcompParameterOutOfRange},
+      {"qsgd", "levels", "1048577", gcompParameterOutOfRange},
+      {"qsgd", "levels", "99999999999999999999", gcompParameterOutOfRange},
+      {"natural-dithering", "levels", "31", gcompParameterOutOfRange},
+      {"topk", "k", "-1", gcompParameterOutOfRange},
+      {"topk", "k", "0", gcompParameterOutOfRange},
+      {"topk", "k", "1e3", gcompInvalidArgument},
+      {"topk", "k", "1099511627777", gcompParameterOutOfRange},
+      {"randk", "k", "-1", gcompParameterOutOfRange},
+      {"sd", "rotate", "-1", gcompInvalidArgument},
+      {"sd", "packing", "", gcompInvalidArgument},
+  };
+  for (const auto &c : cases) {
+    SCOPED_TRACE(std::string(c.codec) + " " + c.name + "='" + c.text + "'");
+    gcompCodecConfig_t cfg = config_of(c.codec);
+    EXPECT_EQ(gcompCodecConfigSetParam(&cfg, c.name, c.text), c.want);
+    EXPECT_TRUE(is_default(cfg)) << "a refused text changed the config";
+    std::string detail = gcompGetLastErrorDetail();
+    EXPECT_EQ(detail.rfind(std::string(c.name) + ": '" + c.text + "'", 0), 0u) << detail;
+  }
+  gcompCodecConfig_t cfg = config_of("sd");
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "-1"), gcompParameterOutOfRange);
+  EXPECT_STREQ(gcompGetLastErrorDetail(), "nu: '-1' must be in (0, 1)");
+  // Bytes that would break a one-line message are escaped.
+  EXPECT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "0.1\n2"), gcompInvalidArgument);
+  EXPECT_STREQ(gcompGetLastErrorDetail(), "nu: '0.1\\x0a2' is not a finite number");
+}
+
+TEST(Api, TextParametersInRangeAreStored) {
+  gcompCodecConfig_t cfg = config_of("sd");
+  ASSERT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "0x1p-3"), gcompSuccess);
+  EXPECT_EQ(cfg.nu, 0.125);
+  ASSERT_EQ(gcompCodecConfigSetParam(&cfg, "nu", "+0.25"), gcompSuccess);
+  EXPECT_EQ(cfg.nu, 0.25);
+  cfg = config_of("sd-unbiased");
+  ASSERT_EQ(gcompCodecConfigSetParam(&cfg, "omega", "1e6"), gcompSuccess);
+  EXPECT_EQ(cfg.omega, 1e6);
+  cfg = config_of("topk");
+  ASSERT_EQ(gcompCodecConfigSetParam(&cfg, "k", "1099511627776"), gcompSuccess);
+  EXPECT_EQ(cfg.k, (int64_t)1 << 40);
+  cfg = config_of("qsgd");
+  ASSERT_EQ(gcompCodecConfigSetParam(&cfg, "levels", "1048576"), gcompSuccess);
+  EXPECT_EQ(cfg.levels, 1 << 20);
+  cfg = config_of("spherical");
+  ASSERT_EQ(gcompCodecConfigSetParam(&cfg, "max_trials", "16777216"), gcompSuccess);
+  ASSERT_EQ(gcompCodecConfigSetParam(&cfg, "block", "1"), gcompSuccess);
+  EXPECT_EQ(cfg.maxTrials, 16777216.0);
+  EXPECT_EQ(cfg.block, 1);
+  EXPECT_EQ(create(cfg), gcompSuccess);
+}
+
+// Whatever the codec and the parameter, no text stores GCOMP_DEFAULT.
+TEST(Api, NoTextMeansDefault) {
+  for (const char *codec : {"identity", "sd", "sd-unbiased", "spherical", "qsgd",
+                            "natural-dithering", "natural", "topk", "randk", "sign", "terngrad",
+                            "fp16", "bf16"}) {
+    for (const char *name : {"nu", "omega", "alpha", "max_trials", "block", "levels", "k"}) {
+      for (const char *text : {"-1", "-1.0", "-1e0", "-0", "-01", "- 1"}) {
+        gcompCodecConfig_t cfg = config_of(codec);
+        EXPECT_NE(gcompCodecConfigSetParam(&cfg, name, text), gcompSuccess)
+            << codec << " " << name << "=" << text;
+      }
+    }
+  }
 }
 
 TEST(Api, EncodeRejectsBadArguments) {
