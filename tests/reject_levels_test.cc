@@ -120,8 +120,10 @@ std::vector<Triple> triples(const Bytes &p) {
   return t;
 }
 
-// An Elias code of v with `zeros` leading zeros (v < 2^zeros: the code of
-// 2^zeros + v, too long for any v the field can hold).
+// An Elias code with `zeros` leading zeros and low bits v: the code of
+// 2^zeros + v, longer than any field may be. With 64 zeros and v = 0 a
+// reader without the prefix limit computes 1 << 64, which x86 makes 1: the
+// forgery then reads as a code of 1, so only the limit refuses it.
 void put_elias(gtf::Bits &b, uint64_t v, unsigned zeros) {
   for (unsigned z = zeros; z > 0; z -= z < 32 ? z : 32) b.put(0, z < 32 ? z : 32);
   b.put(1, 1);
@@ -131,8 +133,8 @@ void put_elias(gtf::Bits &b, uint64_t v, unsigned zeros) {
   }
 }
 
-// Rewrites p's Elias body from its triples; edit may change one triple's
-// code: write(bits, triple index) returns true when it wrote triple j itself.
+// p's Elias body written again from its triples: edit(bits, j, triple)
+// writes triple j its own way and returns true, or returns false to keep it.
 template <class Edit>
 Bytes elias_body(const Bytes &p, Edit edit) {
   gtf::Bits b;
@@ -314,7 +316,7 @@ const std::vector<grr::Rule> kRules = {
        for (unsigned zeros : {41u, 64u}) {
          Bytes bad = elias_body(p, [&](gtf::Bits &b, size_t j, const Triple &x) {
            if (j != one) return false;
-           put_elias(b, zeros == 64 ? 0 : 1, zeros);  // 2^64 would wrap to 1
+           put_elias(b, zeros == 64 ? 0 : 1, zeros);
            b.put(x.neg, 1);
            gcomp_elias_put(&b.w, x.k);
            return true;
