@@ -8,6 +8,7 @@
 #include "shared/bits.h"
 #include "shared/checksum.h"
 #include "shared/sparse_dithering.h"
+#include "shared/spherical.h"
 
 namespace {
 
@@ -182,7 +183,8 @@ __device__ bool header_ok(int method, double param, uint64_t iparam) {
   if (gcomp_dev_bl_family_of(method) != GCOMP_DEV_BL_NONE)
     return gcomp_dev_bl_header_ok(method, param, iparam);
   if (method == gcompSpherical) /* spherical.c's header_ok */
-    return param > 0.0 && param < 1.0 && iparam >= 1 && iparam <= 64;
+    return param > 0.0 && param < 1.0 && gcomp_sc_alpha_s(param) > 0 && iparam >= 1 &&
+           iparam <= 64;
   if (method == gcompRandK || method == gcompTopK) /* k <= n: their decoders */
     return gcomp_is_plus_zero(param) && iparam >= 1;
   if (iparam != 0) return false;

@@ -305,11 +305,7 @@ static gcompResult_t spherical_decode(const gcomp_body_view *v, float *y) {
   if (v->packing != gcompPackStructured)
     return gcomp_fail(gcompCorruptPayload, "packing %d invalid for spherical",
                       (int)v->packing);
-  double as = gcomp_sc_alpha_s(v->param);
-  if (!(v->param > 0 && v->param < 1 && as > 0) || v->iparam < 1 ||
-      v->iparam > GCOMP_SC_MAX_BLOCK)
-    return gcomp_fail(gcompCorruptPayload, "spherical parameters out of range "
-                      "(alpha %g, block %llu)", v->param, (unsigned long long)v->iparam);
+  double as = gcomp_sc_alpha_s(v->param); /* > 0: spherical_header_ok */
   gcomp_bitreader br;
   gcomp_br_init(&br, v->body, v->bits);
   uint32_t u = (uint32_t)gcomp_br_get(&br, R_BITS);
@@ -334,9 +330,12 @@ static gcompResult_t spherical_decode(const gcomp_body_view *v, float *y) {
   return gcompSuccess;
 }
 
+/* alpha_s <= 0 in either packing: no encoder accepts such an alpha
+ * (FORMAT-spherical.md). */
 static int spherical_header_ok(double param, uint64_t iparam, uint64_t n) {
   (void)n;
-  return param > 0 && param < 1 && iparam >= 1 && iparam <= GCOMP_SC_MAX_BLOCK;
+  return param > 0 && param < 1 && gcomp_sc_alpha_s(param) > 0 && iparam >= 1 &&
+         iparam <= GCOMP_SC_MAX_BLOCK;
 }
 
 static double spherical_theory(const struct gcompCodec *c, uint64_t d) {

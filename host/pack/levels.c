@@ -401,6 +401,9 @@ static gcompResult_t begin_decode(const gcomp_level_desc *d, const gcomp_body_vi
   *done = s->scale == 0.0f;
   if (*done && bv->bits != (bv->packing == gcompPackStructured ? GCOMP_SCALE_BITS : 32u))
     return gcomp_fail(gcompCorruptPayload, "zero-vector body has extra bits");
+  /* fixed and entropy: the 32nd bit is the pad bit, zero as after any scale */
+  if (*done && bv->packing != gcompPackStructured && !gcomp_br_align_zero(br))
+    return gcomp_fail(gcompCorruptPayload, "zero-vector pad bit is not zero");
   return gcompSuccess;
 }
 

@@ -186,15 +186,7 @@ TEST(NaturalCompression, InputsThatWouldOverflowAreRefused) {
   gtf::expect_non_finite_refused(Codec("natural"), 300);
 }
 
-std::vector<uint8_t> section(bool fixed, std::vector<uint32_t> sym) {
-  std::vector<uint8_t> out(gcomp_rans_bound(sym.size()) + gcomp_fixed_bound(sym.size()));
-  size_t used = 0;
-  gcompResult_t r = fixed ? gcomp_fixed_encode(sym.data(), sym.size(), out.data(), out.size(), &used)
-                          : gcomp_rans_encode(sym.data(), sym.size(), out.data(), out.size(), &used);
-  EXPECT_EQ(r, gcompSuccess);
-  out.resize(used);
-  return out;
-}
+using gtf::section;
 
 TEST(NaturalCompression, HostilePayloadsAreCorrupt) {
   for (const char *pk : {"fixed", "entropy", "direct"}) {
