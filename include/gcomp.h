@@ -196,7 +196,8 @@ GCOMP_API gcompResult_t gcompCodecGetClass(gcompCodec_t codec,
 
 /* Theoretical variance omega of an unbiased codec for vectors of dimension
  * d (QSGD's, Rand-k's and TernGrad's depend on d); gcompInvalidArgument for
- * other classes. TernGrad's is the supremum over x, (sqrt(d) - 1) / 2. */
+ * other classes. TernGrad's is the supremum over x, (sqrt(d) - 1) / 2
+ * (3/8 at d = 3 with rotate=1, where the rotation reaches more). */
 GCOMP_API gcompResult_t gcompCodecGetOmega(gcompCodec_t codec, uint64_t d,
                                            double *omega);
 

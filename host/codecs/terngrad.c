@@ -84,9 +84,13 @@ static gcompResult_t terngrad_configure(gcompCodecConfig_t *cfg, double *param,
 /* The variance is m |x|_1 - |x|^2 with m = |x|_inf, and |x|_1 |x|_inf <=
  * (1 + sqrt(d)) / 2 |x|^2, so omega = (sqrt(d) - 1) / 2: the supremum over
  * x, reached at x = (1, t, ..., t) with t = 1 / (sqrt(d) + 1). */
+/* sup over x: (sqrt(d) - 1) / 2. Rotated, the n coded coordinates round
+ * independently and each puts d/n of its variance in the first d, so the
+ * bound is (d/n)(sqrt(n) - 1) / 2, above the unrotated one only at d = 3
+ * (x = (1, 1, 1) reaches 3/8). */
 static double terngrad_theory(const struct gcompCodec *c, uint64_t d) {
-  (void)c;
-  return (sqrt((double)d) - 1.0) / 2.0;
+  double dd = (double)d, n = (double)gcomp_coded_length(c->config.rotate, d);
+  return fmax((sqrt(dd) - 1.0) / 2.0, dd / n * (sqrt(n) - 1.0) / 2.0);
 }
 
 const gcomp_method gcomp_method_terngrad = {

@@ -248,6 +248,72 @@ TEST(MpiAllReduce, ErrorFeedbackConvergesToTheTrueSumForABiasedCodec) {
   }
 }
 
+// One EF allreduce of x, whole (gcompAllReduceEF) or as three tensors
+// (gcompAllReduceMulti, one bucket and one state for their sum).
+std::vector<float> ef_step(const std::vector<float> &x, const Codec &codec,
+                           gcompErrorFeedback_t ef, gcompComm_t comm, bool multi) {
+  std::vector<float> y(x.size());
+  gcompResult_t r;
+  if (multi) {
+    uint64_t a = x.size() / 3, b = x.size() / 2;
+    std::vector<uint64_t> counts = {a, b - a, x.size() - b};
+    std::vector<const float *> sends = {x.data(), x.data() + a, x.data() + b};
+    std::vector<float *> recvs = {y.data(), y.data() + a, y.data() + b};
+    r = gcompAllReduceMulti(sends.data(), recvs.data(), counts.data(), 3, codec.h, gcompSum, ef,
+                            comm, nullptr);
+  } else {
+    r = gcompAllReduceEF(x.data(), y.data(), x.size(), codec.h, gcompSum, ef, comm, nullptr);
+  }
+  EXPECT_EQ(r, gcompSuccess) << gcompGetLastErrorDetail();
+  return y;
+}
+
+// gcompErrorFeedbackReset returns a state to what gcompErrorFeedbackCreate
+// gives: the worker's g and G and, after two-phase calls, the chunk
+// owners' re-compression error. `used` runs kBefore EF steps, resets, runs
+// kAfter more; `fresh` (same seed) makes kBefore plain allreduces, so its
+// call counter, which keys every payload seed, keeps pace, then the kAfter
+// steps with a new state: the results must agree bit for bit. `kept` skips
+// the reset and must not.
+TEST(MpiAllReduce, ErrorFeedbackResetEqualsAFreshState) {
+  int me = rank_of();
+  const uint64_t count = 4099;
+  const int kBefore = 3, kAfter = 2;
+  auto step_input = [&](int t) { return gtv::family("heavy", count, 5000 * (t + 1) + me); };
+  Codec codec("sd", {{"nu", "0.3"}});
+  for (gcompAlgo_t algo : {gcompAlgoAllGather, gcompAlgoTwoPhase})
+    for (bool multi : {false, true}) {
+      Comm used(algo, 31), fresh(algo, 31), kept(algo, 31);
+      gcompErrorFeedback_t ef_used = nullptr, ef_fresh = nullptr, ef_kept = nullptr;
+      EXPECT_EQ(gcompErrorFeedbackCreate(&ef_used, count), gcompSuccess);
+      EXPECT_EQ(gcompErrorFeedbackCreate(&ef_fresh, count), gcompSuccess);
+      EXPECT_EQ(gcompErrorFeedbackCreate(&ef_kept, count), gcompSuccess);
+      std::vector<float> plain(count);
+      for (int t = 0; t < kBefore; t++) {
+        auto x = step_input(t);
+        ef_step(x, codec, ef_used, used.h, multi);
+        ef_step(x, codec, ef_kept, kept.h, multi);
+        EXPECT_EQ(gcompAllReduce(x.data(), plain.data(), count, codec.h, gcompSum, fresh.h,
+                                 nullptr),
+                  gcompSuccess);
+      }
+      EXPECT_EQ(gcompErrorFeedbackReset(ef_used), gcompSuccess);
+      for (int t = kBefore; t < kBefore + kAfter; t++) {
+        auto x = step_input(t);
+        auto y_used = ef_step(x, codec, ef_used, used.h, multi);
+        auto y_fresh = ef_step(x, codec, ef_fresh, fresh.h, multi);
+        auto y_kept = ef_step(x, codec, ef_kept, kept.h, multi);
+        EXPECT_TRUE(gth::bitwise_equal(y_used, y_fresh))
+            << "algorithm " << algo << (multi ? " multi" : "") << " step " << t;
+        EXPECT_FALSE(gth::bitwise_equal(y_kept, y_fresh))
+            << "algorithm " << algo << (multi ? " multi" : "") << " step " << t;
+      }
+      gcompErrorFeedbackFree(ef_used);
+      gcompErrorFeedbackFree(ef_fresh);
+      gcompErrorFeedbackFree(ef_kept);
+    }
+}
+
 TEST(MpiAllGatherBroadcast, BlocksAreEachRanksDecodedPayload) {
   int me = rank_of(), P = size_of();
   Comm comm(gcompAlgoAuto, 23);
