@@ -330,7 +330,64 @@ typedef struct {
 GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats);
 
 /* Frees gcomp's state, never the engine communicator. */
-GCOMP_API gcompResult_t gcompCommDestroy(gcompComm_t comm);
+GCOMP_API gcompResult_t gcompCommFree(gcompComm_t comm);
+
+/* Device communicators (NCCL, in-process device) only enqueue work and
+ * report what their kernels find later: this waits for `stream`, then
+ * reports (and clears) the first failure since the last query: this rank's
+ * own (gcompNonFiniteInput, gcompDstTooSmall, ...) first, then another
+ * rank's (gcompRemoteError) or a disagreement (gcompInvalidUsage), then a
+ * payload that failed to decode (gcompCorruptPayload). After a failure the
+ * collective's outputs, and an error feedback state it used, are undefined
+ * (gcompErrorFeedbackReset). Host communicators return every error from the
+ * call itself: *status is then always gcompSuccess. */
+GCOMP_API gcompResult_t gcompCommGetAsyncError(gcompComm_t comm, gcompStream_t stream,
+                                               gcompResult_t *status);
+
+/* How a device communicator moves variable-length payloads, whose sizes
+ * the device encoder leaves in device memory (docs/COLLECTIVES.md). */
+typedef enum {
+  /* Every payload travels in a slot of fixed capacity (the encode bound,
+   * or slotBits a value: see below); its true length travels beside it and
+   * stays on the device. No host synchronization; wire bytes = capacity. */
+  gcompExchangeSlots = 0,
+  /* The lengths are gathered first and copied to the host (one
+   * cudaStreamSynchronize an exchange); then only the payloads' own bytes
+   * travel, and disagreements or failed encodes are returned as result
+   * codes on every rank, as on host communicators. */
+  gcompExchangeExact = 1
+} gcompExchange_t;
+
+/* Sets a device communicator's exchange mode (the same on every rank;
+ * default gcompExchangeSlots, slotBits 0). slotBits > 0 caps a slot at
+ * 1 KiB + slotBits * n / 8 bytes for n values (never above
+ * gcompEncodeBound): a payload that does not fit fails the collective on
+ * every rank (gcompDstTooSmall on its rank, gcompRemoteError elsewhere)
+ * instead of overflowing. */
+GCOMP_API gcompResult_t gcompCommSetExchange(gcompComm_t comm, gcompExchange_t mode,
+                                             double slotBits);
+
+/* In-process communicators: P ranks that are threads of one process (tests,
+ * `gcomp train`, several ranks on one GPU). Make a group of nranks, then
+ * each rank's thread calls gcompCommCreateLocal with its rank; the call
+ * returns once all nranks have joined. The k-th call of every rank makes
+ * one communicator, so threads may create several, in the same order. A
+ * collective blocks its thread until every rank has called it. Free the
+ * group once every rank's create has returned. */
+typedef struct gcompLocalGroup *gcompLocalGroup_t;
+
+GCOMP_API gcompResult_t gcompLocalGroupCreate(gcompLocalGroup_t *group, int nranks);
+GCOMP_API gcompResult_t gcompLocalGroupFree(gcompLocalGroup_t group);
+
+/* Host buffers, stream NULL (as MPI communicators). */
+GCOMP_API gcompResult_t gcompCommCreateLocal(gcompComm_t *comm, gcompLocalGroup_t group,
+                                             int rank, const gcompCommConfig_t *config);
+
+/* Device buffers on the current CUDA device, each rank with its own stream:
+ * the device path of every collective, as over NCCL (CUDA builds; otherwise
+ * gcompNotAvailable). */
+GCOMP_API gcompResult_t gcompCommCreateLocalDevice(gcompComm_t *comm, gcompLocalGroup_t group,
+                                                   int rank, const gcompCommConfig_t *config);
 GCOMP_API gcompResult_t gcompCommRank(gcompComm_t comm, int *rank);
 GCOMP_API gcompResult_t gcompCommSize(gcompComm_t comm, int *size);
 

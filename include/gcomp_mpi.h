@@ -14,7 +14,7 @@ extern "C" {
 /* Collective over mpiComm: every rank calls it with the same config. The
  * communicator is duplicated, so gcomp's messages never mix with the
  * caller's. */
-GCOMP_API gcompResult_t gcompCommInitMpi(gcompComm_t *comm, MPI_Comm mpiComm,
+GCOMP_API gcompResult_t gcompCommCreateMpi(gcompComm_t *comm, MPI_Comm mpiComm,
                                          const gcompCommConfig_t *config);
 
 #ifdef __cplusplus

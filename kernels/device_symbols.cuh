@@ -32,17 +32,17 @@ struct gcomp_q_nearest { /* sd */
     return gcomp_sd_quantize(x, scale);
   }
   __device__ static float value(int32_t v, float scale, uint32_t) {
-    return gcomp_sd_dequantize(v, scale);
+    return gcomp_level_value(v, scale);
   }
 };
 
 struct gcomp_q_unbiased { /* sd-unbiased, qsgd, terngrad */
   static constexpr bool kRandom = true;
   __device__ static int32_t level(float x, float scale, uint32_t, uint32_t r) {
-    return gcomp_sd_quantize_unbiased(x, scale, r);
+    return gcomp_level_round_unbiased(x, scale, r);
   }
   __device__ static float value(int32_t v, float scale, uint32_t) {
-    return gcomp_sd_dequantize(v, scale);
+    return gcomp_level_value(v, scale);
   }
 };
 

@@ -36,7 +36,7 @@ struct Options {
   const char *codec = "sd";
   std::vector<const char *> params;
   gcompAlgo_t algo = gcompAlgoAuto;
-  gcompNcclExchange_t mode = gcompNcclSlots;
+  gcompExchange_t mode = gcompExchangeSlots;
   double slot_bits = 0, link_gbps = 0;
 };
 
@@ -73,7 +73,7 @@ bool parse(int argc, char **argv, Options *o) {
     else if (!std::strcmp(a, "--slot-bits")) o->slot_bits = std::atof(v);
     else if (!std::strcmp(a, "--link-gbps")) o->link_gbps = std::atof(v);
     else if (!std::strcmp(a, "-x"))
-      o->mode = std::strcmp(v, "exact") ? gcompNcclSlots : gcompNcclExact;
+      o->mode = std::strcmp(v, "exact") ? gcompExchangeSlots : gcompExchangeExact;
     else if (!std::strcmp(a, "-a"))
       o->algo = !std::strcmp(v, "allgather") ? gcompAlgoAllGather
                 : !std::strcmp(v, "twophase") ? gcompAlgoTwoPhase
@@ -155,8 +155,8 @@ int main(int argc, char **argv) {
   gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
   cfg.algorithm = o.algo;
   gcompComm_t comm;
-  CHECK(gcompCommInitNccl(&comm, nccl, &cfg) == gcompSuccess);
-  CHECK(gcompCommNcclSetExchange(comm, o.mode, o.slot_bits) == gcompSuccess);
+  CHECK(gcompCommCreateNccl(&comm, nccl, &cfg) == gcompSuccess);
+  CHECK(gcompCommSetExchange(comm, o.mode, o.slot_bits) == gcompSuccess);
   size_t maxn = o.max_bytes / 4;
   float *x, *y, *ref;
   __nv_bfloat16 *h;
@@ -165,7 +165,7 @@ int main(int argc, char **argv) {
   std::printf("# gcomp allreduce_nccl: 1 rank, codec %s", o.codec);
   for (const char *p : o.params) std::printf(" %s", p);
   std::printf(", exchange %s, %d iters after %d warm-up\n",
-              o.mode == gcompNcclExact ? "exact" : "slots", o.iters, o.warmup);
+              o.mode == gcompExchangeExact ? "exact" : "slots", o.iters, o.warmup);
   std::printf("# %12s %12s %10s %8s %8s %12s %12s %7s %9s %10s %10s", "size(B)", "count",
               "time(us)", "algbw", "busbw", "bytes/rank", "wire/peer", "ratio", "relerr",
               "fp32(us)", "bf16(us)");
@@ -192,7 +192,7 @@ int main(int argc, char **argv) {
     CHECK(gcompEncodeBound(codec, n, &bound) == gcompSuccess);
     double slot = o.slot_bits > 0 ? std::fmin((double)bound, 1024 + o.slot_bits * n / 8)
                                   : (double)bound;
-    double wire = o.mode == gcompNcclExact ? payload : slot;
+    double wire = o.mode == gcompExchangeExact ? payload : slot;
     // relative error against the exact sum (one rank: x itself)
     hx.resize(n), hy.resize(n);
     cudaMemcpy(hx.data(), x, n * 4, cudaMemcpyDeviceToHost);
@@ -225,7 +225,7 @@ int main(int argc, char **argv) {
     bytes = next < o.max_bytes ? next : o.max_bytes;
   }
   cudaFree(x), cudaFree(y), cudaFree(ref), cudaFree(h);
-  gcompCommDestroy(comm);
+  gcompCommFree(comm);
   ncclCommDestroy(nccl);
   cudaStreamDestroy(s);
   gcompCodecFree(codec);

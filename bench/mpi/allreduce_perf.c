@@ -155,7 +155,7 @@ int main(int argc, char **argv) {
   gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
   cfg.algorithm = o.algo;
   gcompComm_t comm;
-  if (gcompCommInitMpi(&comm, MPI_COMM_WORLD, &cfg) != gcompSuccess) {
+  if (gcompCommCreateMpi(&comm, MPI_COMM_WORLD, &cfg) != gcompSuccess) {
     fprintf(stderr, "allreduce_perf: %s\n", gcompGetLastErrorDetail());
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
@@ -246,7 +246,7 @@ int main(int argc, char **argv) {
   free(h);
   free(h2);
   MPI_Op_free(&bf16_op);
-  gcompCommDestroy(comm);
+  gcompCommFree(comm);
   gcompCodecFree(codec);
   MPI_Finalize();
   return 0;

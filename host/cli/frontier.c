@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "frontier.h"
+#include "heart.h"
 #include "plot.h"
 #include "vectors.h"
 

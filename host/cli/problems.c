@@ -12,7 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "problems.h"
 
-#include "frontier.h"
+#include "heart.h"
 #include "libsvm.h"
 #include "vectors.h"
 

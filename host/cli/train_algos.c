@@ -1,30 +1,30 @@
-/* GD, DCGD, EF21 and DIANA over gcomp's compressed allreduce.
+/* GD, DCGD, EF21 and DIANA over gcomp's compressed collectives.
  *
- * The in-process engine is the MPI engine unrolled: worker w's payload of
- * step t gets seed gcomp_payload_seed(seed, t, w, SEND, 0) (t is the
- * collective's number on a fresh communicator, docs/COLLECTIVES.md), the
- * payloads are decoded and summed in worker order exactly as the allgather
- * algorithm does (first with beta = 0, then beta = 1), and the EF21 state
- * moves as host/allreduce.c moves it (g_w += own decoded c_w; G += sum;
- * result G), the mean taken last by multiplying with (float)(1.0 / N). So
- * both engines produce the same bits, and either one checks the other.
+ * Every worker runs the same step code with a communicator: one worker per
+ * MPI rank (--mpi), or N workers as threads of this process on an
+ * in-process communicator (gcompCommCreateLocal). Both go through the same
+ * library calls, so both give the same curves, bit for bit (a ctest checks
+ * it at 4 ranks). Each worker keeps its own copy of x and moves it the same
+ * way; worker 0's curve is the run's.
  *
- * EF21's g_i start at 0, as gcompErrorFeedbackCreate leaves them: the first
- * step then sends C(grad_i(x^0)), i.e. EF21 with g_i^0 = C(grad_i(x^0)),
- * and that first message is counted like every other.
- *
- * DIANA (Mishchenko et al. 2019) keeps a shift h_i per worker and their sum
- * H on every worker, all from 0: worker i sends c_i = C(grad_i - h_i), the
- * sum of the c_i comes back from a plain gcompAllReduce (sum), and every
- * worker moves H += a sum, its own h_i += a c_i (c_i re-decoded from its own
- * payload, which it re-encodes with the allreduce's seed under MPI). The
- * shifts learn grad_i(x*), so the compression noise vanishes at x* and the
- * method converges linearly where DCGD stalls at a noise floor. */
+ * - DCGD: x -= gamma mean_i C(grad_i) (gcompAllReduce, gcompMean).
+ * - EF21: gcompAllReduceEF: worker i sends C(grad_i - g_i), g_i += c_i,
+ *   the result is the mean of the g_i. EF21's g_i start at 0, as
+ *   gcompErrorFeedbackCreate leaves them: the first step then sends
+ *   C(grad_i(x^0)), and that first message is counted like every other.
+ * - DIANA (Mishchenko et al. 2019) keeps a shift h_i per worker and their
+ *   sum H on every worker, all from 0: worker i sends c_i = C(grad_i - h_i)
+ *   by gcompAllGather (every worker gets every c_j, its own included), sums
+ *   them in rank order (the allgather allreduce's order and float
+ *   operations), then H += a sum, h_i += a c_i. The shifts learn
+ *   grad_i(x*), so the compression noise vanishes at x* and the method
+ *   converges linearly where DCGD stalls at a noise floor.
+ * - GD: the float gradients themselves, through an identity codec
+ *   (exact); d * 4 bytes a worker and step. */
 #include "train_algos.h"
 
-#include "comm/comm.h"
-
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +38,20 @@ struct train_engine {
   int mpi, rank;
   uint64_t seed;
   size_t header; /* bytes of a payload header: body = payload - header */
-  double *x, *grad;
-  float *gf, *mean; /* gf: every worker's float gradient (in-process) or ours */
-  /* EF21's g_i / DIANA's h_i (in-process: every worker's; MPI: ours), their
-   * sum, the codec's input and a worker's own decoded payload */
-  float *g, *G, *diff, *own;
-  uint8_t *payloads;
-  size_t *sizes, cap;
 };
+
+/* One worker's state: its communicator, its copy of x, its EF21 / DIANA
+ * state (g = g_i or h_i, G = the shared sum). */
+typedef struct {
+  const train_engine_t *e;
+  int rank;
+  gcompComm_t comm;
+  gcompErrorFeedback_t ef;
+  gcompCodec_t identity;
+  double *x, *grad;
+  float *gf, *mean, *g, *G, *diff, *all;
+  uint64_t encoded; /* gcompCommStats_t's bytesEncoded after the last step */
+} worker_t;
 
 static int fail(char *err, size_t errsize, const char *what, gcompResult_t r) {
   const char *detail = gcompGetLastErrorDetail();
@@ -113,49 +119,18 @@ int train_engine_open(train_engine_t **out, const problem_t *p, int use_mpi, uin
   e->p = p;
   e->mpi = use_mpi;
   e->seed = seed;
-  size_t d = (size_t)p->d, workers = use_mpi ? 1 : (size_t)p->N;
 #ifdef GCOMP_CLI_HAVE_MPI
   if (use_mpi) MPI_Comm_rank(MPI_COMM_WORLD, &e->rank);
 #endif
-  e->x = malloc(d * sizeof *e->x);
-  e->grad = malloc(d * sizeof *e->grad);
-  e->gf = malloc(workers * d * sizeof *e->gf);
-  e->mean = malloc(d * sizeof *e->mean);
-  int ok = e->x && e->grad && e->gf && e->mean;
-  if (ok) {
-    e->g = malloc(workers * d * sizeof *e->g);
-    e->G = malloc(d * sizeof *e->G);
-    e->diff = malloc(d * sizeof *e->diff);
-    e->own = malloc(d * sizeof *e->own);
-    e->sizes = malloc(workers * sizeof *e->sizes);
-    ok = e->g && e->G && e->diff && e->own && e->sizes;
-  }
-  if (!ok) {
-    train_engine_close(e);
-    return snprintf(err, errsize, "out of memory"), 1;
-  }
   if (probe_header(&e->header, err, errsize)) {
-    train_engine_close(e);
+    free(e);
     return 1;
   }
   *out = e;
   return 0;
 }
 
-void train_engine_close(train_engine_t *e) {
-  if (!e) return;
-  free(e->x);
-  free(e->grad);
-  free(e->gf);
-  free(e->mean);
-  free(e->g);
-  free(e->G);
-  free(e->diff);
-  free(e->own);
-  free(e->payloads);
-  free(e->sizes);
-  free(e);
-}
+void train_engine_close(train_engine_t *e) { free(e); }
 
 void train_curve_free(train_curve_t *c) {
   free(c->bytes);
@@ -183,174 +158,129 @@ static int curve_push(train_curve_t *c, double bytes, double body, double err) {
   return 0;
 }
 
-/* Worker w's gradient at e->x, rounded to float as it enters the codec. */
-static void worker_gradient(train_engine_t *e, int w, float *out) {
-  problem_grad(e->p, w, e->x, e->grad);
-  for (uint64_t k = 0; k < e->p->d; k++) out[k] = (float)e->grad[k];
+static void worker_close(worker_t *w) {
+  gcompErrorFeedbackFree(w->ef);
+  gcompCommFree(w->comm);
+  gcompCodecFree(w->identity);
+  free(w->x);
+  free(w->grad);
+  free(w->gf);
+  free(w->mean);
+  free(w->g);
+  free(w->G);
+  free(w->diff);
+  free(w->all);
+  memset(w, 0, sizeof *w);
 }
 
-/* A worker's own state from its decoded payload c: EF21 g += c, DIANA
- * h += a c. Both engines call this, so they move the same bits. */
-static void shift_update(const train_method_t *m, float *g, const float *c, uint64_t d) {
-  if (m->algo == TRAIN_DIANA)
-    for (uint64_t k = 0; k < d; k++) g[k] = g[k] + m->shift_rate * c[k];
-  else
-    for (uint64_t k = 0; k < d; k++) g[k] += c[k];
-}
-
-/* The shared state from the sum s of the decoded payloads, and the step's
- * aggregate (before the mean) into s: EF21 G += s, s = G; DIANA s = H + s,
- * H += a s_old. */
-static void state_update(const train_method_t *m, float *G, float *s, uint64_t d) {
-  for (uint64_t k = 0; k < d; k++) {
-    float sum = s[k];
-    if (m->algo == TRAIN_DIANA) {
-      s[k] = G[k] + sum;
-      G[k] = G[k] + m->shift_rate * sum;
-    } else {
-      G[k] += sum;
-      s[k] = G[k];
-    }
-  }
-}
-
-/* One in-process step t: e->mean = the aggregate; *sent = bytes of all the
- * payloads of this step (whole, headers included). */
-static int local_step(train_engine_t *e, const train_method_t *m, uint64_t t, uint64_t *sent,
-                      char *err, size_t errsize) {
+/* The communicator is made first, so a worker that runs out of memory
+ * later still answers the others' collectives (with an error). */
+static int worker_open(worker_t *w, const train_engine_t *e, int rank, gcompLocalGroup_t group,
+                       const train_method_t *m, char *err, size_t errsize) {
+  memset(w, 0, sizeof *w);
+  w->e = e;
+  w->rank = rank;
   const problem_t *p = e->p;
-  uint64_t d = p->d;
-  int N = p->N;
-  for (int w = 0; w < N; w++) worker_gradient(e, w, e->gf + (size_t)w * d);
-  if (!m->codec) {
-    for (uint64_t k = 0; k < d; k++) e->mean[k] = e->gf[k];
-    for (int w = 1; w < N; w++)
-      for (uint64_t k = 0; k < d; k++) e->mean[k] = e->gf[(size_t)w * d + k] + e->mean[k];
-    *sent = (uint64_t)N * d * sizeof(float);
-  } else {
-    *sent = 0;
-    for (int w = 0; w < N; w++) {
-      const float *src = e->gf + (size_t)w * d;
-      if (m->algo == TRAIN_EF21 || m->algo == TRAIN_DIANA) {
-        for (uint64_t k = 0; k < d; k++) e->diff[k] = src[k] - e->g[(size_t)w * d + k];
-        src = e->diff;
-      }
-      uint64_t seed = gcomp_payload_seed(e->seed, t, w, GCOMP_PHASE_SEND, 0);
-      gcompResult_t r = gcompEncode(m->codec, src, d, seed, e->payloads + (size_t)w * e->cap,
-                                    e->cap, &e->sizes[w]);
-      if (r != gcompSuccess) return fail(err, errsize, "encode", r);
-      *sent += e->sizes[w];
-    }
-    for (int w = 0; w < N; w++) {
-      gcompResult_t r = gcompDecode(e->payloads + (size_t)w * e->cap, e->sizes[w], e->mean, d,
-                                    w ? 1.0f : 0.0f);
-      if (r != gcompSuccess) return fail(err, errsize, "decode", r);
-    }
-    if (m->algo == TRAIN_EF21 || m->algo == TRAIN_DIANA) {
-      for (int w = 0; w < N; w++) {
-        gcompResult_t r =
-            gcompDecode(e->payloads + (size_t)w * e->cap, e->sizes[w], e->own, d, 0.0f);
-        if (r != gcompSuccess) return fail(err, errsize, "decode", r);
-        shift_update(m, e->g + (size_t)w * d, e->own, d);
-      }
-      state_update(m, e->G, e->mean, d);
-    }
-  }
-  float inv = (float)(1.0 / N);
-  for (uint64_t k = 0; k < d; k++) e->mean[k] *= inv;
-  return 0;
-}
-
+  gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
+  cfg.seed = e->seed;
+  cfg.algorithm = gcompAlgoAllGather; /* exactly the mean of the compressed vectors */
+  gcompResult_t r = gcompNotAvailable;
 #ifdef GCOMP_CLI_HAVE_MPI
-typedef struct {
-  gcompComm_t comm;
-  gcompErrorFeedback_t ef;
-  uint64_t encoded;
-} mpi_run_t;
-
-/* One step as MPI rank e->rank: *sent = the bytes this rank sent. */
-/* DIANA as MPI rank e->rank, step t (the communicator's collective t):
- * e->mean = H + the sum of the c_i; our own c_i re-encoded with the seed
- * the allreduce gave it. */
-static int mpi_diana(train_engine_t *e, const train_method_t *m, mpi_run_t *run, uint64_t t,
-                     char *err, size_t errsize) {
-  uint64_t d = e->p->d;
-  for (uint64_t k = 0; k < d; k++) e->diff[k] = e->gf[k] - e->g[k];
-  gcompResult_t r = gcompAllReduce(e->diff, e->mean, d, m->codec, gcompSum, run->comm, NULL);
-  if (r != gcompSuccess) return fail(err, errsize, "allreduce", r);
-  uint64_t seed = gcomp_payload_seed(e->seed, t, e->rank, GCOMP_PHASE_SEND, 0);
-  r = gcompEncode(m->codec, e->diff, d, seed, e->payloads, e->cap, &e->sizes[0]);
-  if (r == gcompSuccess) r = gcompDecode(e->payloads, e->sizes[0], e->own, d, 0.0f);
-  if (r != gcompSuccess) return fail(err, errsize, "own payload", r);
-  shift_update(m, e->g, e->own, d);
-  state_update(m, e->G, e->mean, d);
-  float inv = (float)(1.0 / e->p->N);
-  for (uint64_t k = 0; k < d; k++) e->mean[k] *= inv;
+  if (e->mpi) r = gcompCommCreateMpi(&w->comm, MPI_COMM_WORLD, &cfg);
+#endif
+  if (!e->mpi) r = gcompCommCreateLocal(&w->comm, group, rank, &cfg);
+  if (r != gcompSuccess) return fail(err, errsize, "communicator", r);
+  if (m->algo == TRAIN_EF21) r = gcompErrorFeedbackCreate(&w->ef, p->d);
+  if (r == gcompSuccess && !m->codec) {
+    gcompCodecConfig_t c;
+    r = gcompCodecConfigInit(&c, "identity");
+    if (r == gcompSuccess) r = gcompCodecCreate(&w->identity, &c);
+  }
+  if (r != gcompSuccess) return fail(err, errsize, "worker state", r);
+  size_t d = (size_t)p->d;
+  w->x = calloc(d, sizeof *w->x);
+  w->grad = malloc(d * sizeof *w->grad);
+  w->gf = malloc(d * sizeof *w->gf);
+  w->mean = malloc(d * sizeof *w->mean);
+  w->g = calloc(d, sizeof *w->g); /* EF21's g_i, DIANA's h_i: from 0 */
+  w->G = calloc(d, sizeof *w->G);
+  w->diff = malloc(d * sizeof *w->diff);
+  w->all = malloc((size_t)p->N * d * sizeof *w->all);
+  if (!w->x || !w->grad || !w->gf || !w->mean || !w->g || !w->G || !w->diff || !w->all)
+    return snprintf(err, errsize, "out of memory"), 1;
   return 0;
 }
 
-static int mpi_step(train_engine_t *e, const train_method_t *m, mpi_run_t *run, uint64_t t,
-                    uint64_t *sent, char *err, size_t errsize) {
-  uint64_t d = e->p->d;
-  worker_gradient(e, e->rank, e->gf);
+/* mean = the blocks of w->all summed in rank order (the allgather
+ * allreduce's decode order and float operations). */
+static void sum_blocks(const worker_t *w, float *mean) {
+  uint64_t d = w->e->p->d;
+  for (uint64_t k = 0; k < d; k++) mean[k] = w->all[k];
+  for (int j = 1; j < w->e->p->N; j++)
+    for (uint64_t k = 0; k < d; k++) mean[k] = w->all[(size_t)j * d + k] + mean[k];
+}
+
+/* DIANA's shared state from the sum s of the c_i, and the step's aggregate
+ * (before the mean) into s: s = H + s, H += a s_old; the worker's own
+ * shift h_i += a c_i. */
+static void diana_update(worker_t *w, const train_method_t *m) {
+  uint64_t d = w->e->p->d;
+  const float *own = w->all + (size_t)w->rank * d;
+  for (uint64_t k = 0; k < d; k++) w->g[k] = w->g[k] + m->shift_rate * own[k];
+  for (uint64_t k = 0; k < d; k++) {
+    float sum = w->mean[k];
+    w->mean[k] = w->G[k] + sum;
+    w->G[k] = w->G[k] + m->shift_rate * sum;
+  }
+}
+
+/* One step of worker w: w->mean = the aggregate; *sent = the bytes this
+ * worker sent (whole payloads, headers included). */
+static int worker_step(worker_t *w, const train_method_t *m, uint64_t *sent, char *err,
+                       size_t errsize) {
+  const problem_t *p = w->e->p;
+  uint64_t d = p->d;
+  float inv = (float)(1.0 / p->N);
+  problem_grad(p, w->rank, w->x, w->grad);
+  for (uint64_t k = 0; k < d; k++) w->gf[k] = (float)w->grad[k];
+  gcompResult_t r;
   if (!m->codec) {
-    int N = e->p->N;
-    float *all = malloc((size_t)N * d * sizeof *all);
-    int bad = !all;
-    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (bad) {
-      free(all);
-      return snprintf(err, errsize, "out of memory"), 1;
-    }
-    MPI_Allgather(e->gf, (int)d, MPI_FLOAT, all, (int)d, MPI_FLOAT, MPI_COMM_WORLD);
-    for (uint64_t k = 0; k < d; k++) e->mean[k] = all[k];
-    for (int w = 1; w < N; w++)
-      for (uint64_t k = 0; k < d; k++) e->mean[k] = all[(size_t)w * d + k] + e->mean[k];
-    float inv = (float)(1.0 / N);
-    for (uint64_t k = 0; k < d; k++) e->mean[k] *= inv;
-    free(all);
+    r = gcompAllGather(w->gf, w->all, d, w->identity, w->comm, NULL);
+    if (r != gcompSuccess) return fail(err, errsize, "allgather", r);
+    sum_blocks(w, w->mean);
+    for (uint64_t k = 0; k < d; k++) w->mean[k] *= inv;
     *sent = d * sizeof(float);
     return 0;
   }
-  gcompResult_t r = gcompSuccess;
   if (m->algo == TRAIN_DIANA) {
-    if (mpi_diana(e, m, run, t, err, errsize)) return 1;
+    for (uint64_t k = 0; k < d; k++) w->diff[k] = w->gf[k] - w->g[k];
+    r = gcompAllGather(w->diff, w->all, d, m->codec, w->comm, NULL);
+    if (r != gcompSuccess) return fail(err, errsize, "allgather", r);
+    sum_blocks(w, w->mean);
+    diana_update(w, m);
+    for (uint64_t k = 0; k < d; k++) w->mean[k] *= inv;
   } else {
-    r = run->ef ? gcompAllReduceEF(e->gf, e->mean, d, m->codec, gcompMean, run->ef, run->comm,
-                                   NULL)
-                : gcompAllReduce(e->gf, e->mean, d, m->codec, gcompMean, run->comm, NULL);
+    r = w->ef ? gcompAllReduceEF(w->gf, w->mean, d, m->codec, gcompMean, w->ef, w->comm, NULL)
+              : gcompAllReduce(w->gf, w->mean, d, m->codec, gcompMean, w->comm, NULL);
     if (r != gcompSuccess) return fail(err, errsize, "allreduce", r);
   }
   gcompCommStats_t st;
-  r = gcompCommGetStats(run->comm, &st);
+  r = gcompCommGetStats(w->comm, &st);
   if (r != gcompSuccess) return fail(err, errsize, "communicator stats", r);
-  *sent = st.bytesEncoded - run->encoded;
-  run->encoded = st.bytesEncoded;
+  *sent = st.bytesEncoded - w->encoded;
+  w->encoded = st.bytesEncoded;
   return 0;
 }
-#endif
 
-/* Iterates; `sent[t]` collects the bytes sent at step t (this process's
- * workers), turned into per-worker means by the caller. */
-static int iterate(train_engine_t *e, const train_method_t *m, double target, uint64_t max_iters,
-                   train_curve_t *c, uint64_t **sent_out, char *err, size_t errsize) {
-  const problem_t *p = e->p;
+/* Runs worker w from x^0 = 0; `sent[t]` collects the bytes it sent at
+ * step t. Every worker stops at the same step: their x are equal. */
+static int worker_run(worker_t *w, const train_method_t *m, double target, uint64_t max_iters,
+                      train_curve_t *c, uint64_t **sent_out, char *err, size_t errsize) {
+  const problem_t *p = w->e->p;
   uint64_t *sent = NULL, cap = 0;
   int rc = 0;
-#ifdef GCOMP_CLI_HAVE_MPI
-  mpi_run_t run = {NULL, NULL, 0};
-  if (e->mpi) {
-    gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
-    cfg.seed = e->seed;
-    cfg.algorithm = gcompAlgoAllGather; /* exactly the mean of the compressed vectors */
-    gcompResult_t r = gcompCommInitMpi(&run.comm, MPI_COMM_WORLD, &cfg);
-    if (r == gcompSuccess && m->algo == TRAIN_EF21) r = gcompErrorFeedbackCreate(&run.ef, p->d);
-    if (r != gcompSuccess) rc = fail(err, errsize, "MPI communicator", r);
-  }
-#endif
-  for (uint64_t k = 0; k < p->d; k++) e->x[k] = 0.0;
-  double e0 = problem_dist2(p, e->x);
-  if (!(e0 > 0)) rc = rc ? rc : (snprintf(err, errsize, "x* = x^0 = 0: nothing to train"), 1);
+  double e0 = problem_dist2(p, w->x);
+  if (!(e0 > 0)) rc = (snprintf(err, errsize, "x* = x^0 = 0: nothing to train"), 1);
   if (!rc) rc = curve_push(c, 0, 0, 1.0);
   for (uint64_t t = 0; !rc && t < max_iters && c->err[c->n - 1] > target; t++) {
     if (t == cap) {
@@ -362,23 +292,88 @@ static int iterate(train_engine_t *e, const train_method_t *m, double target, ui
       }
       sent = s;
     }
-#ifdef GCOMP_CLI_HAVE_MPI
-    rc = e->mpi ? mpi_step(e, m, &run, t, &sent[t], err, errsize)
-                : local_step(e, m, t, &sent[t], err, errsize);
-#else
-    rc = local_step(e, m, t, &sent[t], err, errsize);
-#endif
+    rc = worker_step(w, m, &sent[t], err, errsize);
     if (rc) break;
-    for (uint64_t k = 0; k < p->d; k++) e->x[k] -= m->gamma * (double)e->mean[k];
-    double rel = problem_dist2(p, e->x) / e0;
+    for (uint64_t k = 0; k < p->d; k++) w->x[k] -= m->gamma * (double)w->mean[k];
+    double rel = problem_dist2(p, w->x) / e0;
     rc = curve_push(c, 0, 0, rel);
     if (!rc && !isfinite(rel)) break; /* diverged: the curve shows it */
   }
-#ifdef GCOMP_CLI_HAVE_MPI
-  gcompErrorFeedbackFree(run.ef);
-  gcompCommDestroy(run.comm);
-#endif
   *sent_out = sent;
+  return rc;
+}
+
+/* ------------------------------------------------ the in-process run */
+
+typedef struct {
+  const train_engine_t *e;
+  const train_method_t *m;
+  gcompLocalGroup_t group;
+  int rank;
+  double target;
+  uint64_t max_iters;
+  train_curve_t curve;
+  uint64_t *sent;
+  int rc;
+  char err[256];
+} thread_job;
+
+static void *worker_thread(void *arg) {
+  thread_job *j = arg;
+  worker_t w;
+  j->rc = worker_open(&w, j->e, j->rank, j->group, j->m, j->err, sizeof j->err);
+  if (!j->rc)
+    j->rc = worker_run(&w, j->m, j->target, j->max_iters, &j->curve, &j->sent, j->err,
+                       sizeof j->err);
+  worker_close(&w);
+  return NULL;
+}
+
+/* N threads, one a worker: worker 0's curve, everyone's bytes summed. */
+static int run_local(const train_engine_t *e, const train_method_t *m, double target,
+                     uint64_t max_iters, train_curve_t *c, uint64_t **sent, char *err,
+                     size_t errsize) {
+  int N = e->p->N;
+  gcompLocalGroup_t group = NULL;
+  gcompResult_t r = gcompLocalGroupCreate(&group, N);
+  if (r != gcompSuccess) return fail(err, errsize, "in-process group", r);
+  thread_job *jobs = calloc((size_t)N, sizeof *jobs);
+  pthread_t *threads = calloc((size_t)N, sizeof *threads);
+  if (!jobs || !threads) {
+    free(jobs);
+    free(threads);
+    gcompLocalGroupFree(group);
+    return snprintf(err, errsize, "out of memory"), 1;
+  }
+  for (int i = 0; i < N; i++) {
+    jobs[i] = (thread_job){e, m, group, i, target, max_iters, {0}, NULL, 0, ""};
+    if (pthread_create(&threads[i], NULL, worker_thread, &jobs[i])) {
+      /* the started workers would wait for this one forever: a process
+       * that cannot start N threads cannot run N in-process workers */
+      fprintf(stderr, "gcomp: train: could not start worker thread %d of %d\n", i, N);
+      exit(1);
+    }
+  }
+  for (int i = 0; i < N; i++) pthread_join(threads[i], NULL);
+  int rc = 0;
+  for (int i = 0; !rc && i < N; i++)
+    if (jobs[i].rc) rc = (snprintf(err, errsize, "%s", jobs[i].err), 1);
+  if (!rc) {
+    *c = jobs[0].curve;
+    memset(&jobs[0].curve, 0, sizeof jobs[0].curve);
+    *sent = jobs[0].sent;
+    jobs[0].sent = NULL;
+    uint64_t steps = c->n ? c->n - 1 : 0;
+    for (int i = 1; i < N; i++)
+      for (uint64_t t = 0; t < steps; t++) (*sent)[t] += jobs[i].sent[t];
+  }
+  for (int i = 0; i < N; i++) {
+    train_curve_free(&jobs[i].curve);
+    free(jobs[i].sent);
+  }
+  free(jobs);
+  free(threads);
+  gcompLocalGroupFree(group);
   return rc;
 }
 
@@ -386,20 +381,16 @@ int train_run(train_engine_t *e, const train_method_t *m, double target, uint64_
               train_curve_t *c, char *err, size_t errsize) {
   const problem_t *p = e->p;
   memset(c, 0, sizeof *c);
-  size_t workers = e->mpi ? 1 : (size_t)p->N; /* whose payloads and state we hold */
-  if (m->codec) {
-    gcompResult_t r = gcompEncodeBound(m->codec, p->d, &e->cap);
-    if (r != gcompSuccess) return fail(err, errsize, "encode bound", r);
-    free(e->payloads);
-    e->payloads = malloc(workers * e->cap);
-    if (!e->payloads) return snprintf(err, errsize, "out of memory"), 1;
-  }
-  /* EF21's g_i and G start at 0, as a new gcompErrorFeedback_t; so do
-   * DIANA's shifts */
-  memset(e->g, 0, workers * p->d * sizeof *e->g);
-  memset(e->G, 0, p->d * sizeof *e->G);
   uint64_t *sent = NULL;
-  int rc = iterate(e, m, target, max_iters, c, &sent, err, errsize);
+  int rc;
+  if (e->mpi) {
+    worker_t w;
+    rc = worker_open(&w, e, e->rank, NULL, m, err, errsize);
+    if (!rc) rc = worker_run(&w, m, target, max_iters, c, &sent, err, errsize);
+    worker_close(&w);
+  } else {
+    rc = run_local(e, m, target, max_iters, c, &sent, err, errsize);
+  }
   uint64_t steps = c->n ? c->n - 1 : 0;
 #ifdef GCOMP_CLI_HAVE_MPI
   if (e->mpi && steps) { /* each rank knows its own bytes: add them up */

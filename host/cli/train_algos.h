@@ -1,6 +1,6 @@
-/* The training algorithms of `gcomp train` (plain GD, DCGD, EF21, DIANA) on
- * two engines that do the same arithmetic: N workers simulated in one
- * process, or one worker per MPI rank through gcompAllReduce[EF]. */
+/* The training algorithms of `gcomp train` (plain GD, DCGD, EF21, DIANA)
+ * through gcomp's collectives: N workers as threads of one process on an
+ * in-process communicator, or one worker per MPI rank. */
 #ifndef GCOMP_CLI_TRAIN_ALGOS_H
 #define GCOMP_CLI_TRAIN_ALGOS_H
 

@@ -42,13 +42,13 @@ GCOMP_HOT static uint32_t sd_quantize(const gcomp_body_in *in, const gcomp_level
   if (zig) {
     for (uint64_t i = 0; i < len; i++) {
       int32_t k = gcomp_sd_level(x[i], g);
-      v[i] = (int32_t)gcomp_zigzag(gcomp_sd_signed(k, x[i]));
+      v[i] = (int32_t)gcomp_zigzag(gcomp_level_signed(k, x[i]));
       worst = worst > k ? worst : k;
     }
   } else {
     for (uint64_t i = 0; i < len; i++) {
       int32_t k = gcomp_sd_level(x[i], g);
-      v[i] = gcomp_sd_signed(k, x[i]);
+      v[i] = gcomp_level_signed(k, x[i]);
       worst = worst > k ? worst : k;
     }
   }

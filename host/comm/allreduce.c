@@ -1,172 +1,124 @@
-/* Compressed allreduce on host buffers: the allgather algorithm and the
- * two-phase one (docs/COLLECTIVES.md), with optional error feedback.
- *
- * Every rank runs the same sequence of engine calls whatever happens
- * locally: a rank that fails to encode announces it through its payload
- * size (UINT64_MAX), and a rank that cannot allocate its receive buffer
- * says so before the exchange, so nobody waits for bytes that never come. */
-#include "comm/exchange.h"
-#include "shared/check.h"
+/* gcompAllReduce, gcompAllReduceEF and gcompAllReduceMulti: argument
+ * checks, the agreement record, then one allreduce of a vector (a bucket
+ * of the tensors, for Multi) by the allgather or two-phase algorithm, with
+ * EF21 error feedback (docs/COLLECTIVES.md). */
+#include "comm/algorithms.h"
 #include "comm/error_feedback.h"
+#include "shared/check.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-static gcompResult_t run_allgather(gcomp_coll *c, const float *x, float *recv, float *own) {
-  gcompResult_t local = gcompSuccess;
-  uint64_t seed = gcomp_payload_seed(c->comm->seed, c->call, c->me, GCOMP_PHASE_SEND, 0);
-  uint64_t size = gcomp_coll_encode(c->codec, x, c->count, seed, &c->mine, 0, &local);
-  GCOMP_TRY(gcomp_coll_allgather(c, size, local));
-  local = gcomp_coll_decode_sum(c, recv, c->count);
-  if (local == gcompSuccess && own)
-    local = gcomp_coll_decode(c->all.buf + c->displs[c->me], c->sizes[c->me], own, c->count, 0.0f);
-  return local;
-}
-
-/* Phase 1: this rank's chunk j goes to rank j; the sizes matrix is shared
- * first so every rank knows what it receives. */
-static gcompResult_t scatter_chunks(gcomp_coll *c, const float *x, float *own) {
-  int P = c->P;
-  gcompResult_t local = gcompSuccess;
-  uint64_t *mine = c->sizes64 + (size_t)P * (size_t)P; /* row after the matrix */
-  size_t at = 0;
-  for (int j = 0; j < P; j++) {
-    uint64_t a = gcomp_chunk_start(c->count, P, j), b = gcomp_chunk_start(c->count, P, j + 1);
-    uint64_t seed = gcomp_payload_seed(c->comm->seed, c->call, c->me, GCOMP_PHASE_CHUNK,
-                                       (uint64_t)j);
-    uint64_t s = local == gcompSuccess
-                     ? gcomp_coll_encode(c->codec, x + a, b - a, seed, &c->mine, at, &local)
-                     : GCOMP_COLL_FAILED;
-    if (s != GCOMP_COLL_FAILED && own) /* EF21's c: what this rank's chunks decode to */
-      local = gcompDecode(c->mine.buf + at, (size_t)s, own + a, b - a, 0.0f);
-    mine[j] = local == gcompSuccess ? s : GCOMP_COLL_FAILED;
-    c->send_sizes[j] = local == gcompSuccess ? gcomp_coll_padded((size_t)s) : 0;
-    c->send_displs[j] = at;
-    at += c->send_sizes[j];
+static gcompResult_t check_args(const float *const *sends, float *const *recvs,
+                                const uint64_t *counts, int n, gcompCodec_t codec,
+                                gcompRedOp_t op, gcompErrorFeedback_t ef, uint64_t *total) {
+  *total = 0;
+  if (!sends || !recvs || !counts || n < 1)
+    return gcomp_fail(gcompInvalidArgument, "tensor lists must be non-empty (%d tensors)", n);
+  for (int i = 0; i < n; i++) {
+    if (!sends[i] || !recvs[i])
+      return gcomp_fail(gcompInvalidArgument, "tensor %d: NULL buffer", i);
+    if (counts[i] == 0 || counts[i] > GCOMP_MAX_DIM - *total)
+      return gcomp_fail(gcompInvalidArgument, "tensor %d: count = %llu out of range", i,
+                        (unsigned long long)counts[i]);
+    *total += counts[i];
   }
-  int err = c->comm->eng->allgather_u64(c->comm->ctx, mine, (size_t)P, c->sizes64);
-  if (err) return gcomp_engine_fail(c->comm, err, "chunk size exchange");
-  GCOMP_TRY(gcomp_coll_check_sizes(c->sizes64, (size_t)P * (size_t)P, local));
-  for (int j = 0; j < P; j++)
-    c->sizes[j] = (size_t)c->sizes64[(size_t)j * (size_t)P + (size_t)c->me];
-  GCOMP_TRY(gcomp_coll_reserve_all(c));
-  err = c->comm->eng->alltoallv(c->comm->ctx, c->mine.buf, c->send_sizes, c->send_displs,
-                                c->all.buf, c->xfer, c->displs);
-  if (err) return gcomp_engine_fail(c->comm, err, "chunk exchange");
-  for (int j = 0; j < P; j++) {
-    c->comm->encoded += mine[j];
-    if (j != c->me) c->comm->received += c->sizes[j];
-  }
-  return gcompSuccess;
-}
-
-/* Reduce-scatter of compressed chunks, decode-sum at the chunk's owner,
- * re-compression (with the owner's error feedback), all-gather. */
-static gcompResult_t run_two_phase(gcomp_coll *c, const float *x, float *recv, float *own,
-                                   gcompErrorFeedback_t ef) {
-  int P = c->P, me = c->me;
-  uint64_t lo = gcomp_chunk_start(c->count, P, me);
-  uint64_t len = gcomp_chunk_start(c->count, P, me + 1) - lo;
-  GCOMP_TRY(scatter_chunks(c, x, own));
-  /* The owner's partial sum lives in recv's own chunk until phase 2. */
-  float *part = recv + lo;
-  gcompResult_t local = gcomp_coll_decode_sum(c, part, len);
-  if (local == gcompSuccess && ef) {
-    if (!ef->e) {
-      ef->e = calloc((size_t)len, sizeof *ef->e);
-      ef->e_count = ef->e ? len : 0;
-    }
-    if (!ef->e || ef->e_count != len)
-      local = gcomp_fail(gcompOutOfMemory, "server error feedback state");
-    for (uint64_t i = 0; local == gcompSuccess && i < len; i++) part[i] += ef->e[i];
-  }
-  uint64_t seed = gcomp_payload_seed(c->comm->seed, c->call, me, GCOMP_PHASE_RECOMPRESS, 0);
-  uint64_t s = local == gcompSuccess
-                   ? gcomp_coll_encode(c->codec, part, len, seed, &c->mine, 0, &local)
-                   : GCOMP_COLL_FAILED;
-  if (s != GCOMP_COLL_FAILED && ef) {
-    /* e = what the re-compression dropped */
-    float *dec = malloc((size_t)len * sizeof *dec);
-    local = dec ? gcompDecode(c->mine.buf, (size_t)s, dec, len, 0.0f)
-                : gcomp_fail(gcompOutOfMemory, "server error feedback scratch");
-    for (uint64_t i = 0; local == gcompSuccess && i < len; i++) ef->e[i] = part[i] - dec[i];
-    free(dec);
-    if (local != gcompSuccess) s = GCOMP_COLL_FAILED;
-  }
-  GCOMP_TRY(gcomp_coll_allgather(c, s, local));
-  for (int j = 0; j < P; j++) {
-    uint64_t a = gcomp_chunk_start(c->count, P, j), b = gcomp_chunk_start(c->count, P, j + 1);
-    GCOMP_TRY(gcomp_coll_decode(c->all.buf + c->displs[j], c->sizes[j], recv + a, b - a, 0.0f));
-  }
-  return gcompSuccess;
-}
-
-/* Two-phase needs chunks worth compressing: from 4 ranks on, and only with
- * at least 2^16 values a chunk (below that, latency dominates). */
-int gcomp_use_two_phase(gcompAlgo_t algo, uint64_t count, int P) {
-  if (P < 2 || count < (uint64_t)P) return 0;
-  if (algo == gcompAlgoTwoPhase) return 1;
-  if (algo == gcompAlgoAllGather) return 0;
-  return P >= 4 && count / (uint64_t)P >= 65536;
-}
-
-gcompResult_t gcomp_check_allreduce_args(const float *send, const float *recv, uint64_t count,
-                                         gcompCodec_t codec, gcompRedOp_t op,
-                                         gcompErrorFeedback_t ef) {
-  if (!send || !recv || !codec) return gcomp_fail(gcompInvalidArgument, "NULL buffer or codec");
-  if (count == 0 || count > GCOMP_MAX_DIM)
-    return gcomp_fail(gcompInvalidArgument, "count = %llu outside 1..2^40",
-                      (unsigned long long)count);
+  GCOMP_TRY(gcomp_check_codec(codec));
   if (op != gcompSum && op != gcompMean)
     return gcomp_fail(gcompInvalidArgument, "reduction op %d unknown", (int)op);
-  if (ef && ef->count != count)
+  if (ef && ef->count != *total)
     return gcomp_fail(gcompInvalidArgument, "error feedback state holds %llu values, not %llu",
-                      (unsigned long long)ef->count, (unsigned long long)count);
+                      (unsigned long long)ef->count, (unsigned long long)*total);
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_allreduce(gcompComm_t comm, const float *send, float *recv,
-                              uint64_t count, gcompCodec_t codec, gcompRedOp_t op,
-                              gcompErrorFeedback_t ef) {
-  gcompResult_t local = gcomp_check_allreduce_args(send, recv, count, codec, op, ef);
-  int two = gcomp_use_two_phase(comm->algo, count, comm->size);
-  uint64_t call = comm->calls++; /* every rank, failed or not */
+/* `local` is the caller's verdict on its arguments: a rank that refuses
+ * them still takes part in the agreement, so every rank returns. */
+static gcompResult_t allreduce(gcompComm_t comm, const float *const *sends,
+                               float *const *recvs, const uint64_t *counts, int ntensors,
+                               gcompCodec_t codec, gcompRedOp_t op, gcompErrorFeedback_t ef,
+                               gcompStream_t stream, gcompResult_t local) {
+  const gcomp_side_ops *S = comm->side;
+  int P = comm->size, me = comm->rank;
+  uint64_t total = 0;
+  if (local == gcompSuccess)
+    local = check_args(sends, recvs, counts, ntensors, codec, op, ef, &total);
   gcomp_coll c;
-  float *diff = NULL, *own = NULL;
-  if (local == gcompSuccess) {
-    local = gcomp_coll_init(&c, comm, codec, count, call);
-    diff = ef ? malloc((size_t)count * sizeof *diff) : NULL;
-    own = ef ? malloc((size_t)count * sizeof *own) : NULL;
-    if (local == gcompSuccess && ef && (!diff || !own))
-      local = gcomp_fail(gcompOutOfMemory, "error feedback scratch");
-  } else {
-    memset(&c, 0, sizeof c);
-  }
-  int64_t args[5] = {(int64_t)count, codec ? gcomp_codec_signature(codec) : -1, (int64_t)op,
-                     two, ef != NULL};
-  local = gcomp_agree(comm, args, 5, local);
-  const float *x = send;
-  if (local == gcompSuccess && ef) {
-    for (uint64_t i = 0; i < count; i++) diff[i] = send[i] - ef->g[i];
-    x = diff;
-  }
-  if (local == gcompSuccess) {
-    local = two ? run_two_phase(&c, x, recv, own, ef) : run_allgather(&c, x, recv, own);
-    if (local != gcompSystemError) local = gcomp_agree_status(comm, local);
-  }
-  if (local == gcompSuccess && ef) {
-    for (uint64_t i = 0; i < count; i++) {
-      ef->g[i] += own[i];
-      ef->G[i] += recv[i];
-      recv[i] = ef->G[i];
+  local = gcomp_coll_start(&c, comm, codec, stream, GCOMP_KIND_ALLREDUCE, local);
+  int two = local == gcompSuccess && gcomp_use_two_phase(comm->algo, total, P);
+  int bucket = ntensors > 1;
+  /* two-phase chunks hold floor or ceil of total / P values */
+  uint64_t ns[2] = {two ? total / (uint64_t)P : total, (total + (uint64_t)P - 1) / (uint64_t)P};
+  uint64_t len = gcomp_chunk_start(total, P, me + 1) - gcomp_chunk_start(total, P, me);
+  uint64_t nfloats = (bucket ? total : 0) + (ef ? 2 * total + (two ? ns[1] : 0) : 0);
+  c.rec[GCOMP_REC_COUNT] = (int64_t)total;
+  c.rec[GCOMP_REC_CODEC] = codec ? gcomp_codec_signature(codec) : -1;
+  c.rec[GCOMP_REC_OP] = op;
+  c.rec[GCOMP_REC_TWO_PHASE] = two;
+  c.rec[GCOMP_REC_EF] = ef != NULL;
+  c.rec[GCOMP_REC_TENSORS] = ntensors;
+  S->begin(&c, local, ns, two ? 2 : 1, two ? P : 1, nfloats);
+  if (gcomp_coll_ok(&c)) {
+    float *scratch = S->scratch(&c);
+    const float *x = sends[0];
+    float *recv = recvs[0];
+    if (bucket) { /* the tensors travel as one vector */
+      uint64_t at = 0;
+      for (int i = 0; i < ntensors; at += counts[i++])
+        S->copy(&c, scratch + at, sends[i], counts[i]);
+      x = recv = scratch;
+      scratch += total;
     }
+    float *g = NULL, *G = NULL, *e = NULL, *own = NULL, *dec = NULL;
+    if (ef) { /* EF21: send C(x - g) */
+      S->ef_state(&c, ef, two ? len : 0, &g, &G, &e);
+      float *diff = scratch;
+      own = scratch + total;
+      dec = scratch + 2 * total;
+      S->sub(&c, diff, x, g, total);
+      x = diff;
+    }
+    if (two) gcomp_run_two_phase(&c, x, recv, own, e, dec, total);
+    else gcomp_run_allgather(&c, x, recv, own, total);
+    if (ef) S->ef_commit(&c, g, G, own, recv, total);
+    if (op == gcompMean) S->scale(&c, recv, total, (float)(1.0 / P));
+    uint64_t at = 0;
+    for (int i = 0; bucket && i < ntensors; at += counts[i++])
+      S->copy(&c, recvs[i], recv + at, counts[i]);
   }
-  if (local == gcompSuccess && op == gcompMean) {
-    float inv = (float)(1.0 / comm->size);
-    for (uint64_t i = 0; i < count; i++) recv[i] *= inv;
-  }
-  free(diff);
-  free(own);
-  gcomp_coll_free(&c);
-  return local;
+  return S->end(&c);
+}
+
+static gcompResult_t check_comm(gcompComm_t comm) {
+  return comm ? gcompSuccess : gcomp_fail(gcompInvalidArgument, "comm must not be NULL");
+}
+
+GCOMP_API gcompResult_t gcompAllReduce(const float *sendbuff, float *recvbuff, uint64_t count,
+                                       gcompCodec_t codec, gcompRedOp_t op, gcompComm_t comm,
+                                       gcompStream_t stream) {
+  gcomp_clear_error();
+  GCOMP_TRY(check_comm(comm)); /* a NULL comm cannot even tell the others */
+  return allreduce(comm, &sendbuff, &recvbuff, &count, 1, codec, op, NULL, stream,
+                   gcompSuccess);
+}
+
+GCOMP_API gcompResult_t gcompAllReduceEF(const float *sendbuff, float *recvbuff,
+                                         uint64_t count, gcompCodec_t codec, gcompRedOp_t op,
+                                         gcompErrorFeedback_t ef, gcompComm_t comm,
+                                         gcompStream_t stream) {
+  gcomp_clear_error();
+  GCOMP_TRY(check_comm(comm));
+  gcompResult_t local =
+      ef ? gcompSuccess : gcomp_fail(gcompInvalidArgument, "ef must not be NULL");
+  return allreduce(comm, &sendbuff, &recvbuff, &count, 1, codec, op, ef, stream, local);
+}
+
+GCOMP_API gcompResult_t gcompAllReduceMulti(const float *const *sendbuffs,
+                                            float *const *recvbuffs, const uint64_t *counts,
+                                            int ntensors, gcompCodec_t codec, gcompRedOp_t op,
+                                            gcompErrorFeedback_t ef, gcompComm_t comm,
+                                            gcompStream_t stream) {
+  gcomp_clear_error();
+  GCOMP_TRY(check_comm(comm));
+  return allreduce(comm, sendbuffs, recvbuffs, counts, ntensors, codec, op, ef, stream,
+                   gcompSuccess);
 }

@@ -1,25 +1,36 @@
 /* Communicator objects, agreement between ranks, and payload seeds. */
 #include "comm/comm.h"
 
+#include "comm/side.h"
+
 #include "core/codec.h"
 #include "shared/check.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_engine *eng, void *ctx,
-                                int rank, int size, const gcompCommConfig_t *cfg) {
+gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_transport *tr, void *tr_ctx,
+                                const gcomp_side_ops *side, void *side_ctx, int rank, int size,
+                                const gcompCommConfig_t *cfg) {
   gcompCommConfig_t def = GCOMP_COMM_CONFIG_INITIALIZER;
   if (!cfg) cfg = &def;
+  gcompResult_t r = gcompSuccess;
   if (cfg->size != sizeof(gcompCommConfig_t))
-    return gcomp_fail(gcompInvalidArgument, "config.size is %zu, expected %zu", cfg->size,
-                      sizeof(gcompCommConfig_t));
-  if ((int)cfg->algorithm < 0 || cfg->algorithm > gcompAlgoTwoPhase)
-    return gcomp_fail(gcompInvalidArgument, "algorithm %d unknown", (int)cfg->algorithm);
-  struct gcompComm *c = calloc(1, sizeof *c);
-  if (!c) return gcomp_fail(gcompOutOfMemory, "communicator allocation failed");
-  c->eng = eng;
-  c->ctx = ctx;
+    r = gcomp_fail(gcompInvalidArgument, "config.size is %zu, expected %zu", cfg->size,
+                   sizeof(gcompCommConfig_t));
+  else if ((int)cfg->algorithm < 0 || cfg->algorithm > gcompAlgoTwoPhase)
+    r = gcomp_fail(gcompInvalidArgument, "algorithm %d unknown", (int)cfg->algorithm);
+  struct gcompComm *c = r == gcompSuccess ? calloc(1, sizeof *c) : NULL;
+  if (r == gcompSuccess && !c) r = gcomp_fail(gcompOutOfMemory, "communicator allocation failed");
+  if (r != gcompSuccess) {
+    if (side && side->destroy) side->destroy(side_ctx);
+    if (tr && tr->destroy) tr->destroy(tr_ctx);
+    return r;
+  }
+  c->tr = tr;
+  c->tr_ctx = tr_ctx;
+  c->side = side;
+  c->side_ctx = side_ctx;
   c->rank = rank;
   c->size = size;
   c->seed = cfg->seed;
@@ -28,10 +39,11 @@ gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_engine *eng, void 
   return gcompSuccess;
 }
 
-GCOMP_API gcompResult_t gcompCommDestroy(gcompComm_t comm) {
+GCOMP_API gcompResult_t gcompCommFree(gcompComm_t comm) {
   gcomp_clear_error();
   if (!comm) return gcompSuccess;
-  if (comm->eng && comm->eng->destroy) comm->eng->destroy(comm->ctx);
+  if (comm->side && comm->side->destroy) comm->side->destroy(comm->side_ctx);
+  if (comm->tr && comm->tr->destroy) comm->tr->destroy(comm->tr_ctx);
   free(comm);
   return gcompSuccess;
 }
@@ -39,11 +51,21 @@ GCOMP_API gcompResult_t gcompCommDestroy(gcompComm_t comm) {
 GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats) {
   gcomp_clear_error();
   if (!comm || !stats) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
-  if (comm->dev) return comm->dev->stats(comm, stats); /* the counts live on the device */
+  if (comm->side->stats) return comm->side->stats(comm, stats);
   stats->bytesEncoded = comm->encoded;
   stats->bytesReceived = comm->received;
   stats->collectives = comm->calls;
   return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCommGetAsyncError(gcompComm_t comm, gcompStream_t stream,
+                                               gcompResult_t *status) {
+  gcomp_clear_error();
+  if (!comm || !status) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  *status = gcompSuccess;
+  /* a host communicator reports everything synchronously */
+  if (!comm->side->async_error) return gcompSuccess;
+  return comm->side->async_error(comm, stream, status);
 }
 
 GCOMP_API gcompResult_t gcompCommRank(gcompComm_t comm, int *rank) {
@@ -75,39 +97,49 @@ uint64_t gcomp_payload_seed(uint64_t base, uint64_t call, int rank, int phase,
   return mix(s ^ chunk);
 }
 
-gcompResult_t gcomp_engine_fail(gcompComm_t comm, int err, const char *what) {
-  return gcomp_fail(gcompSystemError, "%s: %s error %d", what, comm->eng->name, err);
+gcompResult_t gcomp_transport_fail(gcompComm_t comm, int err, const char *what) {
+  const char *text = comm->tr->error_string ? comm->tr->error_string(err) : NULL;
+  return gcomp_fail(gcompSystemError, "%s: %s error %d%s%s", what, comm->tr->name, err,
+                    text ? ": " : "", text ? text : "");
 }
 
-/* One max-allreduce carries, for each argument, its value and its
- * negation (max of -v is -min): equal max and min means agreement. The
- * last slot carries the worst local status. */
-gcompResult_t gcomp_agree(gcompComm_t comm, const int64_t *args, int n,
-                          gcompResult_t local) {
-  int64_t v[17];
-  if (n > 8) return gcomp_fail(gcompInternalError, "too many arguments to agree on");
-  for (int i = 0; i < n; i++) {
-    v[2 * i] = args[i];
-    v[2 * i + 1] = args[i] == INT64_MIN ? INT64_MAX : -args[i];
+const char *const gcomp_rec_field_names[GCOMP_REC_FIELDS] = {
+    "the collective", "count", "codec", "op", "algorithm", "error feedback", "root",
+    "tensor count"};
+
+/* One max-allreduce carries each field and its negation (max of -v is -min:
+ * equal max and min means agreement) and, last, the worst local status. */
+gcompResult_t gcomp_agree(gcompComm_t comm, const int64_t *rec, gcompResult_t local) {
+  int64_t v[2 * GCOMP_REC_FIELDS + 1];
+  for (int i = 0; i < GCOMP_REC_FIELDS; i++) {
+    v[2 * i] = rec[i];
+    v[2 * i + 1] = rec[i] == INT64_MIN ? INT64_MAX : -rec[i];
   }
-  v[2 * n] = local;
-  int err = comm->eng->allreduce_max_i64(comm->ctx, v, 2 * n + 1);
-  if (err) return gcomp_engine_fail(comm, err, "agreement");
+  v[2 * GCOMP_REC_FIELDS] = local;
+  int err = comm->tr->allreduce_max_i64(comm->tr_ctx, v, 2 * GCOMP_REC_FIELDS + 1);
+  if (err) return gcomp_transport_fail(comm, err, "agreement");
   if (local != gcompSuccess) return local; /* detail already recorded */
-  if (v[2 * n] != gcompSuccess)
-    return gcomp_fail(gcompRemoteError, "another rank rejected its arguments");
-  for (int i = 0; i < n; i++)
+  if (v[2 * GCOMP_REC_FIELDS] != gcompSuccess)
+    return gcomp_fail(gcompRemoteError, "another rank refused its arguments (code %lld)",
+                      (long long)v[2 * GCOMP_REC_FIELDS]);
+  for (int i = 0; i < GCOMP_REC_FIELDS; i++)
     if (v[2 * i] != -v[2 * i + 1])
-      return gcomp_fail(gcompInvalidUsage,
-                        "ranks disagree on argument %d of the collective (%lld vs %lld)", i,
-                        (long long)-v[2 * i + 1], (long long)v[2 * i]);
+      return gcomp_fail(gcompInvalidUsage, "ranks disagree on %s (%lld vs %lld)",
+                        gcomp_rec_field_names[i], (long long)-v[2 * i + 1],
+                        (long long)v[2 * i]);
   return gcompSuccess;
+}
+
+int64_t gcomp_rec_hash(const int64_t *rec) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (int i = 0; i < GCOMP_REC_FIELDS; i++) h = (h ^ (uint64_t)rec[i]) * 0x100000001b3ull;
+  return (int64_t)(h >> 1);
 }
 
 gcompResult_t gcomp_agree_status(gcompComm_t comm, gcompResult_t local) {
   int64_t v = local;
-  int err = comm->eng->allreduce_max_i64(comm->ctx, &v, 1);
-  if (err) return gcomp_engine_fail(comm, err, "status exchange");
+  int err = comm->tr->allreduce_max_i64(comm->tr_ctx, &v, 1);
+  if (err) return gcomp_transport_fail(comm, err, "status exchange");
   if (local != gcompSuccess) return local;
   if (v != gcompSuccess) return gcomp_fail(gcompRemoteError, "another rank failed (code %lld)",
                                            (long long)v);

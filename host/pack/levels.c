@@ -11,7 +11,8 @@
 #include "pack/entropy.h"
 #include "pack/structured_sd.h"
 #include "shared/bits.h"
-#include "shared/sparse_dithering.h"
+#include "shared/levels.h"
+#include "shared/philox.h"
 #include "core/wire.h"
 
 #include <math.h>
@@ -51,7 +52,7 @@ static inline uint32_t round_unbiased(const gcomp_body_in *in, float scale, int 
     gcomp_philox_batch(in->seed, GCOMP_STREAM_ROUNDING, (off + base) >> 2,
                        (uint32_t)((m + 3) / 4), r);
     for (uint64_t k = 0; k < m; k++) {
-      int32_t q = gcomp_sd_quantize_unbiased(x[base + k], scale, r[k]);
+      int32_t q = gcomp_level_round_unbiased(x[base + k], scale, r[k]);
       v[base + k] = zig ? (int32_t)gcomp_zigzag(q) : q;
       worst = worst > (q < 0 ? -q : q) ? worst : (q < 0 ? -q : q);
     }
@@ -67,7 +68,7 @@ GCOMP_HOT uint32_t gcomp_level_quantize_unbiased(const gcomp_body_in *in,
 }
 
 /* Levels below 2^24 are exact floats: the float product is then the same
- * one rounding as gcomp_sd_dequantize's double product, at twice the
+ * one rounding as gcomp_level_value's double product, at twice the
  * vector width. */
 void gcomp_level_dequantize_linear(const int32_t *v, uint64_t len, const gcomp_level_scale *s,
                                    float *y) {
@@ -75,7 +76,7 @@ void gcomp_level_dequantize_linear(const int32_t *v, uint64_t len, const gcomp_l
   if (s->K < ((uint32_t)1 << 24)) {
     for (uint64_t i = 0; i < len; i++) y[i] = g * (float)v[i];
   } else {
-    for (uint64_t i = 0; i < len; i++) y[i] = gcomp_sd_dequantize(v[i], g);
+    for (uint64_t i = 0; i < len; i++) y[i] = gcomp_level_value(v[i], g);
   }
 }
 

@@ -8,7 +8,7 @@
 
 #include "bits.h"
 #include "gcomp_hd.h"
-#include "sparse_dithering.h"
+#include "levels.h"
 
 #include <math.h>
 
@@ -58,7 +58,7 @@ GCOMP_HD_INLINE int32_t gcomp_nd_quantize(float x, float scale, uint32_t s, uint
     frac = gcomp_u2f((bits & 0x007fffffu) | 0x3f800000u) - 1.0f;
   }
   int32_t k = lo + ((float)(r >> 8) < frac * 16777216.0f);
-  return gcomp_sd_signed(k, x);
+  return gcomp_level_signed(k, x);
 }
 
 /* scale * 2^-(s - |v|) with the sign of v; 0 for v = 0. */

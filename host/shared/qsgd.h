@@ -1,8 +1,8 @@
 /* QSGD / standard dithering with s levels (Alistarh et al. 2017): the
  * scale gamma ~ |x| / s and the Elias-gamma codes of QSGD's own message.
  * The level of x_i is Sparse Dithering's unbiased rounding of |x_i| / gamma
- * (gcomp_sd_quantize_unbiased, same Philox words), decoded
- * gcomp_sd_dequantize. Shared by the CPU reference and the kernels. */
+ * (gcomp_level_round_unbiased, same Philox words), decoded
+ * gcomp_level_value. Shared by the CPU reference and the kernels. */
 #ifndef GCOMP_SHARED_QSGD_H
 #define GCOMP_SHARED_QSGD_H
 
@@ -43,7 +43,6 @@ GCOMP_HD_INLINE unsigned gcomp_elias_zeros(uint64_t v) {
   return z;
 }
 
-GCOMP_HD_INLINE unsigned gcomp_elias_len(uint64_t v) { return 2u * gcomp_elias_zeros(v) + 1u; }
 
 GCOMP_HD_INLINE void gcomp_elias_put(gcomp_bitwriter *w, uint64_t v) {
   unsigned z = gcomp_elias_zeros(v);

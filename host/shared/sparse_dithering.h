@@ -11,7 +11,7 @@
 
 #include "bits.h"
 #include "gcomp_hd.h"
-#include "philox.h"
+#include "levels.h"
 
 #include <math.h>
 
@@ -20,7 +20,7 @@
  * the float quotient |x| / gamma then errs by less than one level, so one
  * exact correction settles the nearest level (gcomp_sd_level), and
  * gamma * k (24 + 25 significant bits) is exact in double, so the decoded
- * value is one rounding of the exact product (gcomp_sd_dequantize). */
+ * value is one rounding of the exact product (gcomp_level_value). */
 #define GCOMP_SD_MAX_LEVEL ((uint32_t)1 << 25)
 
 typedef struct {
@@ -75,47 +75,8 @@ GCOMP_HD_INLINE int32_t gcomp_sd_level(float x, float gamma) {
   return k;
 }
 
-/* k with the sign of x (a negative zero keeps level 0). */
-GCOMP_HD_INLINE int32_t gcomp_sd_signed(int32_t k, float x) {
-  int32_t s = -(int32_t)(x < 0.0f);
-  return (k ^ s) - s;
-}
-
 GCOMP_HD_INLINE int32_t gcomp_sd_quantize(float x, float gamma) {
-  return gcomp_sd_signed(gcomp_sd_level(x, gamma), x);
-}
-
-/* Randomized (unbiased) rounding: up with probability frac(q), decided by a
- * 24-bit uniform r24 (the top bits of one Philox word). frac * 2^24 is an
- * exact product, so the comparison is exact integer-vs-float. */
-GCOMP_HD_INLINE int32_t gcomp_sd_quantize_unbiased(float x, float gamma,
-                                                   uint32_t r) {
-  float q = fabsf(x) / gamma;
-  int32_t k = (int32_t)q;
-  float frac = q - (float)k;
-  k += (float)(r >> 8) < frac * 16777216.0f;
-  return gcomp_sd_signed(k, x);
-}
-
-/* The 32 random bits coordinate i uses: word i % 4 of draw i / 4 on the
- * rounding stream. */
-GCOMP_HD_INLINE uint32_t gcomp_sd_random_word(uint64_t seed, uint64_t i) {
-  gcomp_u32x4 r = gcomp_philox(seed, GCOMP_STREAM_ROUNDING, i >> 2);
-  return r.v[i & 3u];
-}
-
-/* One rounding of the exact product. Below 2^24 levels are exact floats
- * and this equals gamma * (float)v; above, (float)v would round first. */
-GCOMP_HD_INLINE float gcomp_sd_dequantize(int32_t v, float gamma) {
-  return (float)((double)gamma * (double)v);
-}
-
-GCOMP_HD_INLINE uint32_t gcomp_zigzag(int32_t v) {
-  return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
-}
-
-GCOMP_HD_INLINE int32_t gcomp_unzigzag(uint32_t u) {
-  return (int32_t)(u >> 1) ^ -(int32_t)(u & 1u);
+  return gcomp_level_signed(gcomp_sd_level(x, gamma), x);
 }
 
 #endif

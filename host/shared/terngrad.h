@@ -1,7 +1,7 @@
 /* TernGrad (Wen et al. 2017), per coordinate: with m = max |x_i|, the
  * symbol is sign(x_i) with probability |x_i| / m, else 0; decoded m *
  * symbol: Sparse Dithering's unbiased rounding with the grid step m
- * (gcomp_sd_quantize_unbiased, gcomp_sd_dequantize). q = |x_i| / m <= 1, and
+ * (gcomp_level_round_unbiased, gcomp_level_value). q = |x_i| / m <= 1, and
  * the largest coordinate has q = 1 exactly, so a nonzero vector always keeps
  * a nonzero symbol. m is the maximum of gcomp_abs_bits (bits.h): exact in
  * any order, so any reduction tree gives the same scale. */

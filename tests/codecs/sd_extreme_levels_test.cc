@@ -91,7 +91,7 @@ TEST(SdLevel, DecodedValueIsTheGridPointRoundedOnce) {
     int32_t v = (int32_t)(u(rng) * (double)GCOMP_SD_MAX_LEVEL) * ((rng() & 1) ? 1 : -1);
     // 80-bit long double holds the 24 x 25-bit product exactly
     float want = (float)((long double)gamma * (long double)v);
-    ASSERT_EQ(gcomp_sd_dequantize(v, gamma), want) << "v=" << v << " gamma=" << gamma;
+    ASSERT_EQ(gcomp_level_value(v, gamma), want) << "v=" << v << " gamma=" << gamma;
   }
 }
 

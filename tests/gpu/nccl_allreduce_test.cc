@@ -24,17 +24,17 @@ struct NcclComm {
   ncclComm_t nccl = nullptr;
   gcompComm_t h = nullptr;
   cudaStream_t s = nullptr;
-  explicit NcclComm(gcompNcclExchange_t mode = gcompNcclSlots, uint64_t seed = 77) {
+  explicit NcclComm(gcompExchange_t mode = gcompExchangeSlots, uint64_t seed = 77) {
     int dev = 0;
     EXPECT_EQ(ncclCommInitAll(&nccl, 1, &dev), ncclSuccess);
     EXPECT_EQ(cudaStreamCreate(&s), cudaSuccess);
     gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
     cfg.seed = seed;
-    EXPECT_EQ(gcompCommInitNccl(&h, nccl, &cfg), gcompSuccess) << gcompGetLastErrorDetail();
-    EXPECT_EQ(gcompCommNcclSetExchange(h, mode, 0.0), gcompSuccess);
+    EXPECT_EQ(gcompCommCreateNccl(&h, nccl, &cfg), gcompSuccess) << gcompGetLastErrorDetail();
+    EXPECT_EQ(gcompCommSetExchange(h, mode, 0.0), gcompSuccess);
   }
   ~NcclComm() {
-    gcompCommDestroy(h);
+    gcompCommFree(h);
     cudaStreamDestroy(s);
     ncclCommDestroy(nccl);
   }
@@ -71,7 +71,7 @@ std::vector<float> device_allreduce(NcclComm &comm, const Codec &codec,
 
 TEST(NcclAllReduce, OneRankResultIsTheLocalDecodeOfItsPayload) {
   REQUIRE_DEVICE();
-  for (gcompNcclExchange_t mode : {gcompNcclSlots, gcompNcclExact}) {
+  for (gcompExchange_t mode : {gcompExchangeSlots, gcompExchangeExact}) {
     NcclComm comm(mode);
     for (const char *name : {"sd", "sd-unbiased", "identity"}) {
       Codec codec(name, std::string(name) == "identity"
@@ -91,7 +91,7 @@ TEST(NcclAllReduce, OneRankResultIsTheLocalDecodeOfItsPayload) {
 
 TEST(NcclAllReduce, MeanIsTheSumTimesOneOverP) {
   REQUIRE_DEVICE();
-  NcclComm a(gcompNcclSlots, 5), b(gcompNcclSlots, 5);
+  NcclComm a(gcompExchangeSlots, 5), b(gcompExchangeSlots, 5);
   Codec codec("sd", {{"packing", "fixed"}});
   auto x = input(5000);
   auto sum = device_allreduce(a, codec, x, gcompSum);
@@ -116,7 +116,7 @@ TEST(NcclAllReduce, InPlaceMatchesOutOfPlace) {
 
 TEST(NcclAllReduce, StatsCountThePayloadBytes) {
   REQUIRE_DEVICE();
-  NcclComm comm(gcompNcclSlots, 3);
+  NcclComm comm(gcompExchangeSlots, 3);
   Codec codec("sd", {{"packing", "fixed"}});
   auto x = input(2000);
   device_allreduce(comm, codec, x, gcompSum);
@@ -148,8 +148,8 @@ TEST(NcclAllReduce, InvalidArgumentsAreRefused) {
             gcompInvalidArgument);
   gcompErrorFeedbackFree(ef);
   EXPECT_EQ(gcompBroadcast(x, y, 100, codec.h, 3, comm.h, comm.s), gcompInvalidArgument);
-  EXPECT_EQ(gcompCommNcclSetExchange(comm.h, (gcompNcclExchange_t)9, 0), gcompInvalidArgument);
-  EXPECT_EQ(gcompCommNcclSetExchange(comm.h, gcompNcclSlots, -1), gcompParameterOutOfRange);
+  EXPECT_EQ(gcompCommSetExchange(comm.h, (gcompExchange_t)9, 0), gcompInvalidArgument);
+  EXPECT_EQ(gcompCommSetExchange(comm.h, gcompExchangeSlots, -1), gcompParameterOutOfRange);
   gcompResult_t st;
   EXPECT_EQ(gcompCommGetAsyncError(nullptr, comm.s, &st), gcompInvalidArgument);
   // a codec the device path does not have (yet): refused before any exchange
@@ -165,7 +165,7 @@ TEST(NcclAllReduce, InvalidArgumentsAreRefused) {
 
 TEST(NcclAllReduce, NonFiniteInputIsReportedAsynchronously) {
   REQUIRE_DEVICE();
-  for (gcompNcclExchange_t mode : {gcompNcclSlots, gcompNcclExact}) {
+  for (gcompExchange_t mode : {gcompExchangeSlots, gcompExchangeExact}) {
     NcclComm comm(mode);
     Codec codec("sd", {{"packing", "fixed"}});
     auto x = input(1000);
@@ -176,7 +176,7 @@ TEST(NcclAllReduce, NonFiniteInputIsReportedAsynchronously) {
                                      gcompSum, comm.h, comm.s);
     // exact mode sees the empty payload on the host; slots mode only later
     gcompResult_t st = comm.async_status();
-    if (mode == gcompNcclExact) EXPECT_EQ(r, gcompNonFiniteInput);
+    if (mode == gcompExchangeExact) EXPECT_EQ(r, gcompNonFiniteInput);
     else EXPECT_EQ(st, gcompNonFiniteInput);
     // the next collective runs normally
     auto ok = input(1000);
@@ -189,7 +189,7 @@ TEST(NcclAllReduce, NonFiniteInputIsReportedAsynchronously) {
 TEST(NcclAllReduce, PayloadAboveTheSlotCapFails) {
   REQUIRE_DEVICE();
   NcclComm comm;
-  ASSERT_EQ(gcompCommNcclSetExchange(comm.h, gcompNcclSlots, 0.01), gcompSuccess);
+  ASSERT_EQ(gcompCommSetExchange(comm.h, gcompExchangeSlots, 0.01), gcompSuccess);
   Codec codec("sd", {{"packing", "fixed"}});
   auto x = input(200000);
   DevBuf send(x.size() * 4), recv(x.size() * 4);
@@ -204,7 +204,7 @@ TEST(NcclAllReduce, PayloadAboveTheSlotCapFails) {
 // G += c_t (one rank), result G.
 TEST(NcclAllReduceEF, StateFollowsTheCpuDefinition) {
   REQUIRE_DEVICE();
-  NcclComm comm(gcompNcclSlots, 21);
+  NcclComm comm(gcompExchangeSlots, 21);
   Codec codec("sd", {{"packing", "fixed"}, {"nu", "0.5"}});
   const uint64_t n = 4099;
   gcompErrorFeedback_t ef = nullptr;
@@ -242,7 +242,7 @@ TEST(NcclAllReduceEF, StateFollowsTheCpuDefinition) {
 
 TEST(NcclCollectives, AllGatherBroadcastAndMultiMatchTheCpu) {
   REQUIRE_DEVICE();
-  NcclComm comm(gcompNcclExact, 8);
+  NcclComm comm(gcompExchangeExact, 8);
   Codec codec("sd", {{"packing", "fixed"}});
   auto x = input(3000);
   DevBuf send(x.size() * 4), recv(x.size() * 4);

@@ -539,7 +539,7 @@ const std::vector<grr::Rule> kRules = {
        for (uint64_t seed = 9; seed < 60; seed++) {
          Bytes p = entropy("sd", seed);
          uint64_t bits = 0;  // of the gamma codes
-         for (uint32_t f : freq_of(p)) bits += gcomp_elias_len(f + 1);
+         for (uint32_t f : freq_of(p)) bits += 2 * gcomp_elias_zeros(f + 1) + 1;  // Elias gamma length
          if (bits % 8 == 0) continue;
          gtf::Split s = gtf::split_rans(p);
          s.head.back() |= 0x80;  // bit 7 of the last byte is padding

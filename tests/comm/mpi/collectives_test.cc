@@ -1,439 +1,56 @@
-// Compressed collectives over real MPI ranks (ctest runs this binary under
-// mpirun -np 2 and -np 4). Every rank runs every test, and every test
-// makes the same collective calls on every rank: assertions that could
-// stop one rank early come only after the last collective of a test.
+// The collective scenarios (../scenarios.h) over real MPI ranks: ctest
+// runs this binary under mpirun -np 2 and -np 4.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
-#include <cmath>
-#include <cstring>
-#include <vector>
+#include <cstdio>
 
-#include "codec_helpers.h"
-#include "comm/exchange.h"
-#include "comm/comm.h"
+#include "../scenarios.h"
 #include "gcomp_mpi.h"
-#include "vectors.h"
 
 namespace {
 
-using gth::Codec;
-
-int rank_of() {
-  int r;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-
-int size_of() {
-  int s;
-  MPI_Comm_size(MPI_COMM_WORLD, &s);
-  return s;
-}
-
-struct Comm {
-  gcompComm_t h = nullptr;
-  explicit Comm(gcompAlgo_t algo = gcompAlgoAuto, uint64_t seed = 77) {
-    gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
-    cfg.seed = seed;
-    cfg.algorithm = algo;
-    EXPECT_EQ(gcompCommInitMpi(&h, MPI_COMM_WORLD, &cfg), gcompSuccess);
+struct MpiWorld : gsc::World {
+  MpiWorld() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
+    MPI_Comm_size(MPI_COMM_WORLD, &P);
   }
-  ~Comm() { gcompCommDestroy(h); }
+  gcompResult_t make_comm(gcompComm_t *comm, const gcompCommConfig_t *cfg) override {
+    return gcompCommCreateMpi(comm, MPI_COMM_WORLD, cfg);
+  }
 };
 
-std::vector<float> input(int rank, uint64_t count, const char *family = "gaussian") {
-  return gtv::family(family, count, 1000 + (uint64_t)rank);
-}
-
-// What rank j's payload decodes to, recomputed locally from the documented
-// seed rule.
-std::vector<float> decoded(const Codec &codec, const std::vector<float> &x, uint64_t seed) {
-  return gth::decode(gth::encode(codec, x, seed), x.size());
-}
-
-std::vector<float> local_allgather_sum(const Codec &codec, uint64_t base, uint64_t call,
-                                       uint64_t count, int P) {
-  std::vector<float> sum(count, 0.0f);
-  for (int j = 0; j < P; j++) {
-    auto y = decoded(codec, input(j, count),
-                     gcomp_payload_seed(base, call, j, GCOMP_PHASE_SEND, 0));
-    for (uint64_t i = 0; i < count; i++) sum[i] = j ? y[i] + 1.0f * sum[i] : y[i];
-  }
-  return sum;
-}
-
-TEST(MpiAllReduce, AllGatherResultIsExactlyTheSumOfDecodedPayloads) {
-  int me = rank_of(), P = size_of();
-  Comm comm(gcompAlgoAllGather);
-  for (const char *name : {"sd", "sd-unbiased", "identity"}) {
-    Codec codec(name);
-    for (uint64_t count : {1ull, 7ull, 1000ull, 100003ull}) {
-      auto x = input(me, count);
-      std::vector<float> y(count);
-      gcompResult_t r = gcompAllReduce(x.data(), y.data(), count, codec.h, gcompSum, comm.h, nullptr);
-      EXPECT_EQ(r, gcompSuccess) << gcompGetLastErrorDetail();
-      uint64_t call = comm.h->calls - 1;
-      EXPECT_TRUE(gth::bitwise_equal(y, local_allgather_sum(codec, 77, call, count, P)))
-          << name << " count " << count;
-    }
-  }
-}
-
-// The stats count this rank's own payload once (what a worker
-// communicates) and the others' payloads as received.
-TEST(MpiAllReduce, StatsCountEncodedAndReceivedPayloadBytes) {
-  int me = rank_of(), P = size_of();
-  Comm comm(gcompAlgoAllGather, 3);
-  Codec codec("sd");
-  auto x = input(me, 2000);
-  std::vector<float> y(x.size());
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), x.size(), codec.h, gcompSum, comm.h, nullptr),
-            gcompSuccess);
-  gcompCommStats_t st{};
-  EXPECT_EQ(gcompCommGetStats(comm.h, &st), gcompSuccess);
-  uint64_t mine = 0, others = 0;
-  for (int j = 0; j < P; j++) {
-    uint64_t s = gth::encode(codec, input(j, 2000), gcomp_payload_seed(3, 0, j, GCOMP_PHASE_SEND, 0)).size();
-    if (j == me) mine = s;
-    else others += s;
-  }
-  EXPECT_EQ(st.bytesEncoded, mine);
-  EXPECT_EQ(st.bytesReceived, others);
-  EXPECT_EQ(st.collectives, 1u);
-}
-
-TEST(MpiAllReduce, MeanIsTheSumTimesOneOverP) {
-  int me = rank_of(), P = size_of();
-  Comm a(gcompAlgoAllGather, 5), b(gcompAlgoAllGather, 5);
-  Codec codec("sd");
-  auto x = input(me, 5000);
-  std::vector<float> sum(x.size()), mean(x.size());
-  EXPECT_EQ(gcompAllReduce(x.data(), sum.data(), x.size(), codec.h, gcompSum, a.h, nullptr),
-            gcompSuccess);
-  EXPECT_EQ(gcompAllReduce(x.data(), mean.data(), x.size(), codec.h, gcompMean, b.h, nullptr),
-            gcompSuccess);
-  float inv = (float)(1.0 / P);
-  for (size_t i = 0; i < x.size(); i++) ASSERT_EQ(mean[i], sum[i] * inv);
-}
-
-TEST(MpiAllReduce, InPlaceMatchesOutOfPlace) {
-  int me = rank_of();
-  Comm a(gcompAlgoAuto, 9), b(gcompAlgoAuto, 9);
-  Codec codec("sd-unbiased");
-  auto x = input(me, 3000);
-  std::vector<float> y(x.size());
-  auto z = x;
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), x.size(), codec.h, gcompSum, a.h, nullptr),
-            gcompSuccess);
-  EXPECT_EQ(gcompAllReduce(z.data(), z.data(), z.size(), codec.h, gcompSum, b.h, nullptr),
-            gcompSuccess);
-  EXPECT_TRUE(gth::bitwise_equal(y, z));
-}
-
-// Two-phase recomputed locally: chunk payloads, the owners' decode-sums,
-// their re-compressions, the final decode.
-TEST(MpiAllReduce, TwoPhaseMatchesItsLocalRecomputation) {
-  int me = rank_of(), P = size_of();
-  Comm comm(gcompAlgoTwoPhase, 11);
-  Codec codec("sd");
-  const uint64_t count = 40001;
-  auto x = input(me, count);
-  std::vector<float> y(count);
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), count, codec.h, gcompSum, comm.h, nullptr),
-            gcompSuccess)
-      << gcompGetLastErrorDetail();
-  std::vector<float> want(count);
-  for (int r = 0; r < P; r++) {
-    uint64_t a = count * r / P, b = count * (r + 1) / P;
-    std::vector<float> part(b - a, 0.0f);
-    for (int j = 0; j < P; j++) {
-      auto xj = input(j, count);
-      std::vector<float> chunk(xj.begin() + a, xj.begin() + b);
-      auto dj = decoded(codec, chunk, gcomp_payload_seed(11, 0, j, GCOMP_PHASE_CHUNK, r));
-      for (size_t i = 0; i < part.size(); i++) part[i] = j ? dj[i] + 1.0f * part[i] : dj[i];
-    }
-    auto out = decoded(codec, part, gcomp_payload_seed(11, 0, r, GCOMP_PHASE_RECOMPRESS, 0));
-    std::copy(out.begin(), out.end(), want.begin() + a);
-  }
-  EXPECT_TRUE(gth::bitwise_equal(y, want));
-}
-
-// |y - s| <= sqrt(nu) (|S| + sum_j |x_j|): the workers' compressions move
-// the sum by at most sqrt(nu) sum |x_j|, the owners' by sqrt(nu)|S|.
-TEST(MpiAllReduce, TwoPhaseErrorWithinTheBoundOfTwoCompressions) {
-  int me = rank_of(), P = size_of();
-  Comm comm(gcompAlgoTwoPhase, 13);
-  const double nu = 0.1;
-  Codec codec("sd", {{"nu", "0.1"}});
-  const uint64_t count = 20000;
-  auto x = input(me, count, "heavy");
-  std::vector<float> y(count);
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), count, codec.h, gcompSum, comm.h, nullptr),
-            gcompSuccess);
-  std::vector<double> s(count, 0.0);
-  double norms = 0;
-  for (int j = 0; j < P; j++) {
-    auto xj = input(j, count, "heavy");
-    norms += std::sqrt(gtv::sumsq(xj));
-    for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
-  }
-  double err = 0, snorm = 0;
-  for (uint64_t i = 0; i < count; i++) {
-    err += (y[i] - s[i]) * (y[i] - s[i]);
-    snorm += s[i] * s[i];
-  }
-  double S_bound = std::sqrt(snorm) + std::sqrt(nu) * norms;  // |S| <= |s| + sqrt(nu) sum|x_j|
-  EXPECT_LE(std::sqrt(err), std::sqrt(nu) * (S_bound + norms) * (1 + 1e-6));
-}
-
-// An unbiased codec's allreduce is the true sum in expectation: the mean
-// over T calls is within 5 standard errors (estimated from the calls).
-TEST(MpiAllReduce, UnbiasedCodecGivesTheTrueSumInExpectation) {
-  int me = rank_of(), P = size_of();
-  Comm comm(gcompAlgoAllGather, 17);
-  Codec codec("sd-unbiased", {{"omega", "1"}});
-  const uint64_t count = 64;
-  const int T = 2000;
-  auto x = input(me, count);
-  std::vector<double> m1(count, 0), m2(count, 0);
-  std::vector<float> y(count);
-  for (int t = 0; t < T; t++) {
-    EXPECT_EQ(gcompAllReduce(x.data(), y.data(), count, codec.h, gcompSum, comm.h, nullptr),
-              gcompSuccess);
-    for (uint64_t i = 0; i < count; i++) {
-      m1[i] += y[i];
-      m2[i] += (double)y[i] * y[i];
-    }
-  }
-  std::vector<double> s(count, 0.0);
-  for (int j = 0; j < P; j++) {
-    auto xj = input(j, count);
-    for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
-  }
-  for (uint64_t i = 0; i < count; i++) {
-    double mean = m1[i] / T, var = m2[i] / T - mean * mean;
-    EXPECT_NEAR(mean, s[i], 5 * std::sqrt(std::max(var, 0.0) / T) + 1e-6) << i;
-  }
-}
-
-TEST(MpiAllReduce, ErrorFeedbackConvergesToTheTrueSumForABiasedCodec) {
-  int me = rank_of(), P = size_of();
-  for (gcompAlgo_t algo : {gcompAlgoAllGather, gcompAlgoTwoPhase}) {
-    Comm comm(algo, 19);
-    Codec codec("sd", {{"nu", "0.3"}});
-    const uint64_t count = 4096;
-    auto x = input(me, count, "heavy");
-    gcompErrorFeedback_t ef = nullptr;
-    EXPECT_EQ(gcompErrorFeedbackCreate(&ef, count), gcompSuccess);
-    std::vector<float> y(count);
-    for (int t = 0; t < 40; t++)
-      EXPECT_EQ(gcompAllReduceEF(x.data(), y.data(), count, codec.h, gcompSum, ef, comm.h,
-                                 nullptr),
-                gcompSuccess);
-    gcompErrorFeedbackFree(ef);
-    std::vector<double> s(count, 0.0);
-    for (int j = 0; j < P; j++) {
-      auto xj = input(j, count, "heavy");
-      for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
-    }
-    double err = 0, norm = 0;
-    for (uint64_t i = 0; i < count; i++) {
-      err += (y[i] - s[i]) * (y[i] - s[i]);
-      norm += s[i] * s[i];
-    }
-    // EF21 with a C(0.3) compressor contracts the error by 0.3 a step; the
-    // owners' error feedback keeps the re-compression from accumulating.
-    EXPECT_LE(err, 1e-6 * norm) << "algorithm " << algo;
-  }
-}
-
-// One EF allreduce of x, whole (gcompAllReduceEF) or as three tensors
-// (gcompAllReduceMulti, one bucket and one state for their sum).
-std::vector<float> ef_step(const std::vector<float> &x, const Codec &codec,
-                           gcompErrorFeedback_t ef, gcompComm_t comm, bool multi) {
-  std::vector<float> y(x.size());
-  gcompResult_t r;
-  if (multi) {
-    uint64_t a = x.size() / 3, b = x.size() / 2;
-    std::vector<uint64_t> counts = {a, b - a, x.size() - b};
-    std::vector<const float *> sends = {x.data(), x.data() + a, x.data() + b};
-    std::vector<float *> recvs = {y.data(), y.data() + a, y.data() + b};
-    r = gcompAllReduceMulti(sends.data(), recvs.data(), counts.data(), 3, codec.h, gcompSum, ef,
-                            comm, nullptr);
-  } else {
-    r = gcompAllReduceEF(x.data(), y.data(), x.size(), codec.h, gcompSum, ef, comm, nullptr);
-  }
-  EXPECT_EQ(r, gcompSuccess) << gcompGetLastErrorDetail();
-  return y;
-}
-
-// gcompErrorFeedbackReset returns a state to what gcompErrorFeedbackCreate
-// gives: the worker's g and G and, after two-phase calls, the chunk
-// owners' re-compression error. `used` runs kBefore EF steps, resets, runs
-// kAfter more; `fresh` (same seed) makes kBefore plain allreduces, so its
-// call counter, which keys every payload seed, keeps pace, then the kAfter
-// steps with a new state: the results must agree bit for bit. `kept` skips
-// the reset and must not.
-TEST(MpiAllReduce, ErrorFeedbackResetEqualsAFreshState) {
-  int me = rank_of();
-  const uint64_t count = 4099;
-  const int kBefore = 3, kAfter = 2;
-  auto step_input = [&](int t) { return gtv::family("heavy", count, 5000 * (t + 1) + me); };
-  Codec codec("sd", {{"nu", "0.3"}});
-  for (gcompAlgo_t algo : {gcompAlgoAllGather, gcompAlgoTwoPhase})
-    for (bool multi : {false, true}) {
-      Comm used(algo, 31), fresh(algo, 31), kept(algo, 31);
-      gcompErrorFeedback_t ef_used = nullptr, ef_fresh = nullptr, ef_kept = nullptr;
-      EXPECT_EQ(gcompErrorFeedbackCreate(&ef_used, count), gcompSuccess);
-      EXPECT_EQ(gcompErrorFeedbackCreate(&ef_fresh, count), gcompSuccess);
-      EXPECT_EQ(gcompErrorFeedbackCreate(&ef_kept, count), gcompSuccess);
-      std::vector<float> plain(count);
-      for (int t = 0; t < kBefore; t++) {
-        auto x = step_input(t);
-        ef_step(x, codec, ef_used, used.h, multi);
-        ef_step(x, codec, ef_kept, kept.h, multi);
-        EXPECT_EQ(gcompAllReduce(x.data(), plain.data(), count, codec.h, gcompSum, fresh.h,
-                                 nullptr),
-                  gcompSuccess);
-      }
-      EXPECT_EQ(gcompErrorFeedbackReset(ef_used), gcompSuccess);
-      for (int t = kBefore; t < kBefore + kAfter; t++) {
-        auto x = step_input(t);
-        auto y_used = ef_step(x, codec, ef_used, used.h, multi);
-        auto y_fresh = ef_step(x, codec, ef_fresh, fresh.h, multi);
-        auto y_kept = ef_step(x, codec, ef_kept, kept.h, multi);
-        EXPECT_TRUE(gth::bitwise_equal(y_used, y_fresh))
-            << "algorithm " << algo << (multi ? " multi" : "") << " step " << t;
-        EXPECT_FALSE(gth::bitwise_equal(y_kept, y_fresh))
-            << "algorithm " << algo << (multi ? " multi" : "") << " step " << t;
-      }
-      gcompErrorFeedbackFree(ef_used);
-      gcompErrorFeedbackFree(ef_fresh);
-      gcompErrorFeedbackFree(ef_kept);
-    }
-}
-
-TEST(MpiAllGatherBroadcast, BlocksAreEachRanksDecodedPayload) {
-  int me = rank_of(), P = size_of();
-  Comm comm(gcompAlgoAuto, 23);
-  Codec codec("sd");
-  const uint64_t count = 777;
-  auto x = input(me, count);
-  std::vector<float> all(count * (uint64_t)P), b(count);
-  EXPECT_EQ(gcompAllGather(x.data(), all.data(), count, codec.h, comm.h, nullptr), gcompSuccess);
-  int root = P - 1;
-  EXPECT_EQ(gcompBroadcast(me == root ? x.data() : nullptr, b.data(), count, codec.h, root,
-                           comm.h, nullptr),
-            gcompSuccess);
-  for (int j = 0; j < P; j++) {
-    auto want = decoded(codec, input(j, count), gcomp_payload_seed(23, 0, j, GCOMP_PHASE_SEND, 0));
-    EXPECT_TRUE(gth::bitwise_equal(std::vector<float>(all.begin() + j * count,
-                                                      all.begin() + (j + 1) * count),
-                                   want))
-        << "block " << j;
-  }
-  auto want = decoded(codec, input(root, count), gcomp_payload_seed(23, 1, root, GCOMP_PHASE_BCAST, 0));
-  EXPECT_TRUE(gth::bitwise_equal(b, want));
-}
-
-TEST(MpiAllReduce, ManyTensorsEqualOneConcatenatedVector) {
-  int me = rank_of();
-  Comm a(gcompAlgoAuto, 29), b(gcompAlgoAuto, 29);
-  Codec codec("sd");
-  std::vector<uint64_t> counts = {3, 1000, 17, 4096};
-  uint64_t total = 0;
-  for (auto c : counts) total += c;
-  auto x = input(me, total);
-  std::vector<float> y(total), z(total);
-  std::vector<const float *> sends;
-  std::vector<float *> recvs;
-  uint64_t at = 0;
-  for (auto c : counts) {
-    sends.push_back(x.data() + at);
-    recvs.push_back(z.data() + at);
-    at += c;
-  }
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), total, codec.h, gcompSum, a.h, nullptr),
-            gcompSuccess);
-  EXPECT_EQ(gcompAllReduceMulti(sends.data(), recvs.data(), counts.data(), (int)counts.size(),
-                                codec.h, gcompSum, nullptr, b.h, nullptr),
-            gcompSuccess);
-  EXPECT_TRUE(gth::bitwise_equal(y, z));
-}
-
-// A disagreement is an error on every rank, not a hang or a crash.
-TEST(MpiErrors, MismatchedCountOrCodecFailsOnEveryRank) {
-  int me = rank_of();
-  Comm comm;
-  Codec sd("sd"), other("sd", {{"nu", "0.2"}});
-  std::vector<float> x(200, 1.0f), y(200);
-  uint64_t count = me == 0 ? 100 : 200;
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), count, sd.h, gcompSum, comm.h, nullptr),
-            gcompInvalidUsage);
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), 200, me == 0 ? other.h : sd.h, gcompSum, comm.h,
-                           nullptr),
-            gcompInvalidUsage);
-  // a bad argument on one rank: that rank's own error, the others' remote one
-  gcompResult_t r = gcompAllReduce(x.data(), me == 0 ? nullptr : y.data(), 200, sd.h, gcompSum,
-                                   comm.h, nullptr);
-  EXPECT_EQ(r, me == 0 ? gcompInvalidArgument : gcompRemoteError);
-  // and the communicator still works afterwards
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), 200, sd.h, gcompSum, comm.h, nullptr),
-            gcompSuccess);
-}
-
-// An engine wrapper that damages what rank 0 receives from rank 1.
-const gcomp_engine *real_engine;
-gcomp_engine faulty;
-
-int corrupt_allgatherv(void *ctx, const void *mine, size_t bytes, void *all, const size_t *sizes,
-                       const size_t *displs) {
-  int err = real_engine->allgatherv(ctx, mine, bytes, all, sizes, displs);
-  if (!err && size_of() > 1 && rank_of() == 0 && sizes[1] > 100)
-    ((uint8_t *)all)[displs[1] + 80] ^= 0x10;
-  return err;
-}
-
-TEST(MpiErrors, ACorruptPayloadFailsOnEveryRank) {
-  int me = rank_of();
-  Comm comm(gcompAlgoAllGather);
-  real_engine = comm.h->eng;
-  faulty = *real_engine;
-  faulty.allgatherv = corrupt_allgatherv;
-  comm.h->eng = &faulty;
-  Codec codec("sd");
-  auto x = input(me, 5000);
-  std::vector<float> y(x.size());
-  gcompResult_t r = gcompAllReduce(x.data(), y.data(), x.size(), codec.h, gcompSum, comm.h, nullptr);
-  comm.h->eng = real_engine;
-  if (size_of() > 1) {
-    EXPECT_EQ(r, me == 0 ? gcompCorruptPayload : gcompRemoteError);
-  }
-}
-
-TEST(MpiErrors, HostCommunicatorRefusesAStream) {
-  Comm comm;
-  Codec codec("sd");
-  std::vector<float> x(10, 1.0f), y(10);
-  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), 10, codec.h, gcompSum, comm.h,
-                           reinterpret_cast<gcompStream_t>(0x1)),
-            gcompInvalidArgument);
-}
+TEST(MpiAllReduce, AllGatherResultIsExactlyTheSumOfDecodedPayloads) { gsc::AllReduce_AllGatherResultIsExactlyTheSumOfDecodedPayloads(); }
+TEST(MpiAllReduce, StatsCountEncodedAndReceivedPayloadBytes) { gsc::AllReduce_StatsCountEncodedAndReceivedPayloadBytes(); }
+TEST(MpiAllReduce, MeanIsTheSumTimesOneOverP) { gsc::AllReduce_MeanIsTheSumTimesOneOverP(); }
+TEST(MpiAllReduce, InPlaceMatchesOutOfPlace) { gsc::AllReduce_InPlaceMatchesOutOfPlace(); }
+TEST(MpiAllReduce, TwoPhaseMatchesItsLocalRecomputation) { gsc::AllReduce_TwoPhaseMatchesItsLocalRecomputation(); }
+TEST(MpiAllReduce, TwoPhaseErrorWithinTheBoundOfTwoCompressions) { gsc::AllReduce_TwoPhaseErrorWithinTheBoundOfTwoCompressions(); }
+TEST(MpiAllReduce, UnbiasedCodecGivesTheTrueSumInExpectation) { gsc::AllReduce_UnbiasedCodecGivesTheTrueSumInExpectation(); }
+TEST(MpiAllReduce, ErrorFeedbackConvergesToTheTrueSumForABiasedCodec) { gsc::AllReduce_ErrorFeedbackConvergesToTheTrueSumForABiasedCodec(); }
+TEST(MpiAllReduce, ErrorFeedbackResetEqualsAFreshState) { gsc::AllReduce_ErrorFeedbackResetEqualsAFreshState(); }
+TEST(MpiAllGatherBroadcast, BlocksAreEachRanksDecodedPayload) { gsc::AllGatherBroadcast_BlocksAreEachRanksDecodedPayload(); }
+TEST(MpiAllReduce, ManyTensorsEqualOneConcatenatedVector) { gsc::AllReduce_ManyTensorsEqualOneConcatenatedVector(); }
+TEST(MpiErrors, MismatchedCountOrCodecFailsOnEveryRank) { gsc::Errors_MismatchedCountOrCodecFailsOnEveryRank(); }
+TEST(MpiErrors, ACorruptPayloadFailsOnEveryRank) { gsc::Errors_ACorruptPayloadFailsOnEveryRank(); }
+TEST(MpiErrors, HostCommunicatorRefusesAStream) { gsc::Errors_HostCommunicatorRefusesAStream(); }
+TEST(MpiErrors, OneRanksMistakeFailsEveryRankWithoutHanging) { gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging(); }
 
 }  // namespace
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   ::testing::InitGoogleTest(&argc, argv);
-  if (rank_of() != 0) {  // one report, from rank 0; failures elsewhere still fail the exit code
+  MpiWorld world;
+  gsc::current_world() = &world;
+  if (world.me != 0) {  // one report, from rank 0; failures elsewhere still fail the exit code
     auto &listeners = ::testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());
   }
   int rc = RUN_ALL_TESTS();
   int worst = 0;
   MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (rank_of() == 0 && worst && !rc) fprintf(stderr, "a test failed on another rank\n");
+  if (world.me == 0 && worst && !rc) fprintf(stderr, "a test failed on another rank\n");
   MPI_Finalize();
   return worst;
 }

@@ -1,21 +1,22 @@
-/* The MPI engine: gcomp's host collective primitives on a private
- * duplicate of the caller's communicator, errors returned (never the MPI
- * default of aborting the job). Payload bytes travel in 64-byte units
- * (GCOMP_COLL_ALIGN), so int counts reach 128 GiB a rank. */
+/* The MPI transport (comm/transport.h) on a private duplicate of the
+ * caller's communicator, errors returned (never the MPI default of
+ * aborting the job), under the host side. Payload bytes travel in 64-byte
+ * units (GCOMP_XFER_UNIT), so int counts reach 128 GiB a rank. */
 #include "gcomp_mpi.h"
 
-#include "comm/comm.h"
+#include "comm/side.h"
 #include "shared/check.h"
 
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
-#define UNIT 64u
+#define UNIT GCOMP_XFER_UNIT
 
 typedef struct {
   MPI_Comm comm;
   MPI_Datatype unit;
-  int size;
+  int rank, size;
   int *counts, *displs, *counts2, *displs2; /* scratch, one per rank */
 } mpi_ctx;
 
@@ -28,15 +29,17 @@ static int to_units(const size_t *bytes, int n, int *out) {
   return MPI_SUCCESS;
 }
 
-static int mpi_allgather_u64(void *ctx, const uint64_t *mine, size_t n, uint64_t *all) {
+static int mpi_allgather(void *ctx, const void *mine, void *all, size_t bytes, void *stream) {
   mpi_ctx *m = ctx;
-  if (n > (size_t)INT_MAX) return MPI_ERR_COUNT;
-  return MPI_Allgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, m->comm);
+  (void)stream;
+  if (bytes > (size_t)INT_MAX) return MPI_ERR_COUNT;
+  return MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, m->comm);
 }
 
 static int mpi_allgatherv(void *ctx, const void *mine, size_t bytes, void *all,
-                          const size_t *sizes, const size_t *displs) {
+                          const size_t *sizes, const size_t *displs, void *stream) {
   mpi_ctx *m = ctx;
+  (void)stream;
   int err = to_units(sizes, m->size, m->counts);
   if (!err) err = to_units(displs, m->size, m->displs);
   if (!err && (bytes % UNIT || bytes / UNIT > (size_t)INT_MAX)) err = MPI_ERR_COUNT;
@@ -47,8 +50,9 @@ static int mpi_allgatherv(void *ctx, const void *mine, size_t bytes, void *all,
 
 static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_sizes,
                          const size_t *send_displs, void *recv, const size_t *recv_sizes,
-                         const size_t *recv_displs) {
+                         const size_t *recv_displs, void *stream) {
   mpi_ctx *m = ctx;
+  (void)stream;
   int err = to_units(send_sizes, m->size, m->counts);
   if (!err) err = to_units(send_displs, m->size, m->displs);
   if (!err) err = to_units(recv_sizes, m->size, m->counts2);
@@ -58,12 +62,15 @@ static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_sizes,
                        m->unit, m->comm);
 }
 
-static int mpi_bcast(void *ctx, void *buf, size_t bytes, int root) {
+static int mpi_bcast(void *ctx, const void *send, void *recv, size_t bytes, int root,
+                     void *stream) {
   mpi_ctx *m = ctx;
+  (void)stream;
+  if (m->rank == root && send != recv) memcpy(recv, send, bytes);
   if (bytes % UNIT == 0 && bytes / UNIT <= (size_t)INT_MAX && bytes >= UNIT)
-    return MPI_Bcast(buf, (int)(bytes / UNIT), m->unit, root, m->comm);
+    return MPI_Bcast(recv, (int)(bytes / UNIT), m->unit, root, m->comm);
   if (bytes > (size_t)INT_MAX) return MPI_ERR_COUNT;
-  return MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, m->comm);
+  return MPI_Bcast(recv, (int)bytes, MPI_BYTE, root, m->comm);
 }
 
 static int mpi_allreduce_max(void *ctx, int64_t *vals, int n) {
@@ -87,12 +94,26 @@ static void mpi_destroy(void *ctx) {
   free(m);
 }
 
-static const gcomp_engine mpi_engine = {
-    "MPI", mpi_allgather_u64, mpi_allgatherv, mpi_alltoallv, mpi_bcast, mpi_allreduce_max,
-    mpi_destroy,
+static const char *mpi_error_string(int err) {
+  static _Thread_local char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  if (MPI_Error_string(err, text, &len) != MPI_SUCCESS) return NULL;
+  return text;
+}
+
+static const gcomp_transport mpi_transport = {
+    .name = "MPI",
+    .on_device = 0,
+    .allreduce_max_i64 = mpi_allreduce_max,
+    .allgather = mpi_allgather,
+    .allgatherv = mpi_allgatherv,
+    .alltoallv = mpi_alltoallv,
+    .bcast = mpi_bcast,
+    .error_string = mpi_error_string,
+    .destroy = mpi_destroy,
 };
 
-GCOMP_API gcompResult_t gcompCommInitMpi(gcompComm_t *comm, MPI_Comm mpiComm,
+GCOMP_API gcompResult_t gcompCommCreateMpi(gcompComm_t *comm, MPI_Comm mpiComm,
                                          const gcompCommConfig_t *config) {
   gcomp_clear_error();
   if (!comm) return gcomp_fail(gcompInvalidArgument, "comm must not be NULL");
@@ -110,8 +131,7 @@ GCOMP_API gcompResult_t gcompCommInitMpi(gcompComm_t *comm, MPI_Comm mpiComm,
   MPI_Comm_set_errhandler(m->comm, MPI_ERRORS_RETURN);
   MPI_Type_contiguous((int)UNIT, MPI_BYTE, &m->unit);
   MPI_Type_commit(&m->unit);
-  int rank = 0;
-  MPI_Comm_rank(m->comm, &rank);
+  MPI_Comm_rank(m->comm, &m->rank);
   MPI_Comm_size(m->comm, &m->size);
   size_t P = (size_t)m->size;
   m->counts = malloc(P * sizeof(int));
@@ -122,7 +142,6 @@ GCOMP_API gcompResult_t gcompCommInitMpi(gcompComm_t *comm, MPI_Comm mpiComm,
     mpi_destroy(m);
     return gcomp_fail(gcompOutOfMemory, "MPI engine allocation failed");
   }
-  gcompResult_t r = gcomp_comm_create(comm, &mpi_engine, m, rank, m->size, config);
-  if (r != gcompSuccess) mpi_destroy(m);
-  return r;
+  return gcomp_comm_create(comm, &mpi_transport, m, &gcomp_host_side, NULL, m->rank, m->size,
+                           config);
 }

@@ -1,0 +1,327 @@
+/* The host side of a communicator: buffers in host memory, the CPU codecs,
+ * and exchanges over a host transport (MPI, in-process). Sizes travel
+ * before payloads, so every rank knows what it receives; a rank with
+ * nothing to send sends the size NONE, and every rank that sees one stops
+ * (the others' error: gcompRemoteError). Every step is taken by every rank
+ * that has not seen a NONE, so nobody waits for bytes that never come. */
+#include "comm/side.h"
+
+#include "comm/error_feedback.h"
+#include "shared/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT64_MAX
+
+typedef struct {
+  uint8_t *buf;
+  size_t cap;
+} scratch;
+
+typedef struct {
+  scratch mine, all;      /* this rank's payloads (slots back to back), received ones */
+  scratch floats;         /* the algorithm's scratch */
+  int nslots;
+  size_t *slot_at;        /* nslots offsets into mine */
+  uint64_t *slot_size;    /* nslots sizes, NONE for a failed encode */
+  uint64_t *sizes64;      /* P * P + P: the gathered sizes, and my row */
+  size_t *sizes, *displs; /* what this rank received, per rank */
+  size_t *xfer;           /* padded sizes that travel */
+  size_t *send_sizes, *send_displs;
+} host_coll;
+
+static size_t padded(size_t bytes) {
+  return (bytes + GCOMP_XFER_UNIT - 1) / GCOMP_XFER_UNIT * GCOMP_XFER_UNIT;
+}
+
+static gcompResult_t reserve(scratch *s, size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  if (bytes <= s->cap) return gcompSuccess;
+  uint8_t *b = realloc(s->buf, bytes);
+  if (!b) return gcomp_fail(gcompOutOfMemory, "collective scratch of %zu bytes", bytes);
+  s->buf = b;
+  s->cap = bytes;
+  return gcompSuccess;
+}
+
+static host_coll *st(gcomp_coll *c) { return c->state; }
+
+static void free_state(host_coll *h) {
+  if (!h) return;
+  free(h->mine.buf);
+  free(h->all.buf);
+  free(h->floats.buf);
+  free(h->slot_at);
+  free(h->slot_size);
+  free(h->sizes64);
+  free(h->sizes);
+  free(h->displs);
+  free(h->xfer);
+  free(h->send_sizes);
+  free(h->send_displs);
+  free(h);
+}
+
+/* A transport failure: the engine is broken, nothing more is attempted. */
+static void broken(gcomp_coll *c, int err, const char *what) {
+  gcomp_coll_fail(c, gcomp_transport_fail(c->comm, err, what));
+  c->stop = 1;
+}
+
+static void host_begin(gcomp_coll *c, gcompResult_t local, const uint64_t *ns, int nn,
+                       int nslots, uint64_t nfloats) {
+  (void)ns, (void)nn;
+  size_t P = (size_t)c->P;
+  host_coll *h = NULL;
+  if (local == gcompSuccess) {
+    h = calloc(1, sizeof *h);
+    if (h) {
+      h->nslots = nslots;
+      h->slot_at = calloc((size_t)nslots, sizeof *h->slot_at);
+      h->slot_size = malloc((size_t)nslots * sizeof *h->slot_size);
+      h->sizes64 = malloc((P * P + P) * sizeof *h->sizes64);
+      h->sizes = malloc(P * sizeof *h->sizes);
+      h->displs = malloc(P * sizeof *h->displs);
+      h->xfer = malloc(P * sizeof *h->xfer);
+      h->send_sizes = malloc(P * sizeof *h->send_sizes);
+      h->send_displs = malloc(P * sizeof *h->send_displs);
+    }
+    if (!h || !h->slot_at || !h->slot_size || !h->sizes64 || !h->sizes || !h->displs ||
+        !h->xfer || !h->send_sizes || !h->send_displs)
+      local = gcomp_fail(gcompOutOfMemory, "collective bookkeeping");
+    if (local == gcompSuccess) {
+      for (int k = 0; k < nslots; k++) h->slot_size[k] = NONE;
+      local = reserve(&h->floats, (size_t)nfloats * sizeof(float));
+    }
+  }
+  c->state = h;
+  gcompResult_t r = gcomp_agree(c->comm, c->rec, local);
+  if (r != gcompSuccess) {
+    gcomp_coll_fail(c, r);
+    c->stop = 1; /* every rank failed the agreement */
+  }
+}
+
+static void host_encode(gcomp_coll *c, const float *x, uint64_t n, uint64_t seed, int slot) {
+  if (!gcomp_coll_ok(c)) return;
+  host_coll *h = st(c);
+  /* slots are written in order; slot 0 starts a new phase */
+  size_t at = slot == 0 ? 0 : h->slot_at[slot - 1] + padded((size_t)h->slot_size[slot - 1]);
+  size_t bound = 0, size = 0;
+  gcompResult_t r = gcompEncodeBound(c->codec, n, &bound);
+  if (r == gcompSuccess) r = reserve(&h->mine, at + padded(bound));
+  if (r == gcompSuccess) r = gcompEncode(c->codec, x, n, seed, h->mine.buf + at, bound, &size);
+  if (r != gcompSuccess) {
+    gcomp_coll_fail(c, r);
+    return;
+  }
+  /* the padding travels: keep it defined */
+  memset(h->mine.buf + at + size, 0, padded(size) - size);
+  h->slot_at[slot] = at;
+  h->slot_size[slot] = size;
+}
+
+/* A payload that must hold exactly n values (a peer's payload of another
+ * length is corrupt even when it is well formed). */
+static gcompResult_t decode_exact(const uint8_t *p, size_t size, float *dst, uint64_t n,
+                                  float beta) {
+  gcompPayloadInfo_t info;
+  GCOMP_TRY(gcompPayloadGetInfo(p, size, &info));
+  if (info.d != n)
+    return gcomp_fail(gcompCorruptPayload, "a peer's payload holds %llu values, not %llu",
+                      (unsigned long long)info.d, (unsigned long long)n);
+  return gcompDecode(p, size, dst, n, beta);
+}
+
+static void host_decode_sent(gcomp_coll *c, int slot, float *y, uint64_t n, float beta) {
+  if (!gcomp_coll_ok(c)) return;
+  host_coll *h = st(c);
+  gcompResult_t r = gcompDecode(h->mine.buf + h->slot_at[slot], (size_t)h->slot_size[slot], y,
+                                n, beta);
+  if (r != gcompSuccess) gcomp_coll_fail(c, r);
+}
+
+static void host_decode_recv(gcomp_coll *c, int from, float *y, uint64_t n, float beta) {
+  if (!gcomp_coll_ok(c)) return;
+  host_coll *h = st(c);
+  gcompResult_t r = decode_exact(h->all.buf + h->displs[from], h->sizes[from], y, n, beta);
+  if (r != gcompSuccess) gcomp_coll_fail(c, r);
+}
+
+/* Any NONE among the sizes: every rank stops; the rank that failed keeps
+ * its code. */
+static int check_sizes(gcomp_coll *c, const uint64_t *sizes, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (sizes[i] == NONE) {
+      if (gcomp_coll_ok(c))
+        gcomp_coll_fail(c, gcomp_fail(gcompRemoteError, "another rank has no payload to send"));
+      c->stop = 1;
+      return 0;
+    }
+  return 1;
+}
+
+/* Padded transfer sizes and displacements from h->sizes, then room in
+ * h->all, agreed by all ranks (one that cannot allocate says so first). */
+static int reserve_all(gcomp_coll *c) {
+  host_coll *h = st(c);
+  size_t at = 0;
+  for (int j = 0; j < c->P; j++) {
+    h->xfer[j] = padded(h->sizes[j]);
+    h->displs[j] = at;
+    at += h->xfer[j];
+  }
+  gcompResult_t r = gcomp_agree_status(c->comm, reserve(&h->all, at));
+  if (r != gcompSuccess) {
+    gcomp_coll_fail(c, r);
+    c->stop = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static void gather(gcomp_coll *c) {
+  host_coll *h = st(c);
+  const gcomp_transport *tr = c->comm->tr;
+  uint64_t mine = gcomp_coll_ok(c) ? h->slot_size[0] : NONE;
+  int err = tr->allgather(c->comm->tr_ctx, &mine, h->sizes64, sizeof mine, NULL);
+  if (err) return broken(c, err, "size exchange");
+  if (!check_sizes(c, h->sizes64, (size_t)c->P)) return;
+  for (int j = 0; j < c->P; j++) h->sizes[j] = (size_t)h->sizes64[j];
+  if (!reserve_all(c)) return;
+  err = tr->allgatherv(c->comm->tr_ctx, h->mine.buf, padded((size_t)mine), h->all.buf, h->xfer,
+                       h->displs, NULL);
+  if (err) return broken(c, err, "payload exchange");
+  c->comm->encoded += mine;
+  for (int j = 0; j < c->P; j++)
+    if (j != c->me) c->comm->received += h->sizes[j];
+}
+
+/* My slot j to rank j; the size matrix is shared first so every rank knows
+ * what it receives. */
+static void scatter(gcomp_coll *c) {
+  host_coll *h = st(c);
+  size_t P = (size_t)c->P;
+  uint64_t *mine = h->sizes64 + P * P; /* the row after the matrix */
+  for (size_t j = 0; j < P; j++) {
+    mine[j] = gcomp_coll_ok(c) ? h->slot_size[j] : NONE;
+    h->send_sizes[j] = mine[j] == NONE ? 0 : padded((size_t)mine[j]);
+    h->send_displs[j] = gcomp_coll_ok(c) ? h->slot_at[j] : 0;
+  }
+  int err = c->comm->tr->allgather(c->comm->tr_ctx, mine, h->sizes64, P * sizeof *mine, NULL);
+  if (err) return broken(c, err, "chunk size exchange");
+  if (!check_sizes(c, h->sizes64, P * P)) return;
+  for (size_t j = 0; j < P; j++) h->sizes[j] = (size_t)h->sizes64[j * P + (size_t)c->me];
+  if (!reserve_all(c)) return;
+  err = c->comm->tr->alltoallv(c->comm->tr_ctx, h->mine.buf, h->send_sizes, h->send_displs,
+                               h->all.buf, h->xfer, h->displs, NULL);
+  if (err) return broken(c, err, "chunk exchange");
+  for (size_t j = 0; j < P; j++) {
+    c->comm->encoded += mine[j];
+    if ((int)j != c->me) c->comm->received += h->sizes[j];
+  }
+}
+
+/* Everyone learns the root's size, then receives its payload (the root a
+ * copy of its own, so every rank decodes the same bytes the same way). */
+static void bcast(gcomp_coll *c, int root) {
+  host_coll *h = st(c);
+  const gcomp_transport *tr = c->comm->tr;
+  uint64_t size = c->me == root && gcomp_coll_ok(c) ? h->slot_size[0] : NONE;
+  int err = tr->bcast(c->comm->tr_ctx, &size, &size, sizeof size, root, NULL);
+  if (err) return broken(c, err, "size broadcast");
+  if (!check_sizes(c, &size, 1)) return;
+  for (int j = 0; j < c->P; j++) h->sizes[j] = j == root ? (size_t)size : 0;
+  if (!reserve_all(c)) return;
+  err = tr->bcast(c->comm->tr_ctx, h->mine.buf, h->all.buf + h->displs[root], h->xfer[root],
+                  root, NULL);
+  if (err) return broken(c, err, "payload broadcast");
+  if (c->me == root) c->comm->encoded += size;
+  else c->comm->received += size;
+}
+
+static void host_exchange(gcomp_coll *c, int kind, int root) {
+  if (c->stop) return;
+  if (kind == GCOMP_XCHG_GATHER) gather(c);
+  else if (kind == GCOMP_XCHG_SCATTER) scatter(c);
+  else bcast(c, root);
+}
+
+static float *host_scratch(gcomp_coll *c) {
+  return st(c) ? (float *)st(c)->floats.buf : NULL;
+}
+
+static void host_sub(gcomp_coll *c, float *out, const float *a, const float *b, uint64_t n) {
+  if (!gcomp_coll_ok(c)) return;
+  for (uint64_t i = 0; i < n; i++) out[i] = a[i] - b[i];
+}
+
+static void host_add(gcomp_coll *c, float *a, const float *b, uint64_t n) {
+  if (!gcomp_coll_ok(c)) return;
+  for (uint64_t i = 0; i < n; i++) a[i] += b[i];
+}
+
+static void host_scale(gcomp_coll *c, float *x, uint64_t n, float f) {
+  if (!gcomp_coll_ok(c)) return;
+  for (uint64_t i = 0; i < n; i++) x[i] *= f;
+}
+
+static void host_copy(gcomp_coll *c, float *dst, const float *src, uint64_t n) {
+  if (!gcomp_coll_ok(c) || dst == src) return;
+  memcpy(dst, src, (size_t)n * sizeof *dst);
+}
+
+static void host_ef_commit(gcomp_coll *c, float *g, float *G, const float *own, float *recv,
+                           uint64_t n) {
+  if (!gcomp_coll_ok(c)) return;
+  for (uint64_t i = 0; i < n; i++) {
+    g[i] += own[i];
+    G[i] += recv[i];
+    recv[i] = G[i];
+  }
+}
+
+static void host_ef_state(gcomp_coll *c, gcompErrorFeedback_t ef, uint64_t e_len, float **g,
+                          float **G, float **e) {
+  *g = ef->g;
+  *G = ef->G;
+  *e = NULL;
+  if (!gcomp_coll_ok(c) || !e_len) return;
+  if (!ef->e) {
+    ef->e = calloc((size_t)e_len, sizeof *ef->e);
+    ef->e_count = ef->e ? e_len : 0;
+  }
+  if (!ef->e || ef->e_count != e_len) {
+    gcomp_coll_fail(c, gcomp_fail(gcompOutOfMemory, "owner error feedback state"));
+    return;
+  }
+  *e = ef->e;
+}
+
+/* A failure only this rank knows of (a payload it could not decode) still
+ * reaches the others here. */
+static gcompResult_t host_end(gcomp_coll *c) {
+  gcompResult_t r = c->status;
+  if (!c->stop) r = gcomp_agree_status(c->comm, r);
+  free_state(st(c));
+  c->state = NULL;
+  return r;
+}
+
+const gcomp_side_ops gcomp_host_side = {
+    .begin = host_begin,
+    .encode = host_encode,
+    .decode_sent = host_decode_sent,
+    .exchange = host_exchange,
+    .decode_recv = host_decode_recv,
+    .scratch = host_scratch,
+    .sub = host_sub,
+    .add = host_add,
+    .scale = host_scale,
+    .copy = host_copy,
+    .ef_commit = host_ef_commit,
+    .ef_state = host_ef_state,
+    .end = host_end,
+    .on_device = 0,
+};
