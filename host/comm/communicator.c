@@ -1,0 +1,82 @@
+/* The communicator object behind gcompComm_t: creation from a transport
+ * and a side (each engine's create function calls gcomp_comm_create), and
+ * the public queries. */
+#include "comm/side.h"
+
+#include "shared/check.h"
+
+#include <stdlib.h>
+
+gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_transport *tr, void *tr_ctx,
+                                const gcomp_side_ops *side, void *side_ctx, int rank, int size,
+                                const gcompCommConfig_t *cfg) {
+  gcompCommConfig_t def = GCOMP_COMM_CONFIG_INITIALIZER;
+  if (!cfg) cfg = &def;
+  gcompResult_t r = gcompSuccess;
+  if (cfg->size != sizeof(gcompCommConfig_t))
+    r = gcomp_fail(gcompInvalidArgument, "config.size is %zu, expected %zu", cfg->size,
+                   sizeof(gcompCommConfig_t));
+  else if ((int)cfg->algorithm < 0 || cfg->algorithm > gcompAlgoTwoPhase)
+    r = gcomp_fail(gcompInvalidArgument, "algorithm %d unknown", (int)cfg->algorithm);
+  struct gcompComm *c = r == gcompSuccess ? calloc(1, sizeof *c) : NULL;
+  if (r == gcompSuccess && !c) r = gcomp_fail(gcompOutOfMemory, "communicator allocation failed");
+  if (r != gcompSuccess) {
+    if (side && side->destroy) side->destroy(side_ctx);
+    if (tr && tr->destroy) tr->destroy(tr_ctx);
+    return r;
+  }
+  c->tr = tr;
+  c->tr_ctx = tr_ctx;
+  c->side = side;
+  c->side_ctx = side_ctx;
+  c->rank = rank;
+  c->size = size;
+  c->seed = cfg->seed;
+  c->algo = cfg->algorithm;
+  *out = c;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCommFree(gcompComm_t comm) {
+  gcomp_clear_error();
+  if (!comm) return gcompSuccess;
+  if (comm->side && comm->side->destroy) comm->side->destroy(comm->side_ctx);
+  if (comm->tr && comm->tr->destroy) comm->tr->destroy(comm->tr_ctx);
+  free(comm);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats) {
+  gcomp_clear_error();
+  if (!comm || !stats) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  if (comm->side->stats) return comm->side->stats(comm, stats);
+  stats->bytesEncoded = comm->encoded;
+  stats->bytesReceived = comm->received;
+  stats->collectives = comm->calls;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCommGetAsyncError(gcompComm_t comm, gcompStream_t stream,
+                                               gcompResult_t *status) {
+  gcomp_clear_error();
+  if (!comm || !status) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  *status = gcompSuccess;
+  /* a host communicator reports everything synchronously */
+  if (!comm->side->async_error) return gcompSuccess;
+  return comm->side->async_error(comm, stream, status);
+}
+
+GCOMP_API gcompResult_t gcompCommRank(gcompComm_t comm, int *rank) {
+  gcomp_clear_error();
+  if (!comm || !rank) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  *rank = comm->rank;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCommSize(gcompComm_t comm, int *size) {
+  gcomp_clear_error();
+  if (!comm || !size) return gcomp_fail(gcompInvalidArgument, "arguments must not be NULL");
+  *size = comm->size;
+  return gcompSuccess;
+}
+
