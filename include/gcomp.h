@@ -312,10 +312,19 @@ typedef struct {
   size_t size;           /* sizeof(gcompCommConfig_t) */
   uint64_t seed;         /* base of every payload seed; equal on all ranks */
   gcompAlgo_t algorithm; /* default gcompAlgoAuto */
+  /* The longest a call waits for its peers before it decides one is gone:
+   * the call then returns gcompSystemError and the communicator is aborted,
+   * every later collective on it fails at once. Device communicators wait
+   * for the device (exact mode's record copy, gcompCommGetAsyncError); NCCL
+   * ones are then ncclCommAbort'ed, which also frees the ncclComm_t: do not
+   * destroy it again. In-process ones wait for the other threads. 0
+   * (default) waits forever, as NCCL and MPI do; MPI communicators keep
+   * MPI's contract (mpirun ends the job when a rank dies). */
+  double timeoutSeconds;
 } gcompCommConfig_t;
 
 #define GCOMP_COMM_CONFIG_INITIALIZER \
-  { sizeof(gcompCommConfig_t), 0, gcompAlgoAuto }
+  { sizeof(gcompCommConfig_t), 0, gcompAlgoAuto, 0.0 }
 
 /* Running totals of this rank's part in gcomp collectives: bytes of the
  * payloads it encoded (headers included: what a worker communicates, the

@@ -17,6 +17,8 @@ gcompResult_t gcomp_coll_start(gcomp_coll *c, gcompComm_t comm, gcompCodec_t cod
   c->P = comm->size;
   c->me = comm->rank;
   c->rec[GCOMP_REC_KIND] = kind;
+  if (local == gcompSuccess && comm->aborted)
+    local = gcomp_fail(gcompSystemError, "this communicator was aborted after a timeout");
   if (local == gcompSuccess && stream && !comm->side->on_device)
     local = gcomp_fail(gcompInvalidArgument, "a host (%s) communicator takes no CUDA stream",
                        comm->tr->name);

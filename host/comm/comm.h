@@ -26,6 +26,8 @@ struct gcompComm {
   int rank, size;
   uint64_t seed;
   gcompAlgo_t algo;
+  double timeout; /* seconds, 0: none (device sides) */
+  int aborted;    /* a timeout aborted the transport: every call fails */
   uint64_t calls;             /* collectives so far: the same on every rank */
   uint64_t encoded, received; /* payload bytes, for gcompCommGetStats (host side) */
 };

@@ -5,6 +5,7 @@
 
 #include "shared/check.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_transport *tr, void *tr_ctx,
@@ -13,11 +14,16 @@ gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_transport *tr, voi
   gcompCommConfig_t def = GCOMP_COMM_CONFIG_INITIALIZER;
   if (!cfg) cfg = &def;
   gcompResult_t r = gcompSuccess;
-  if (cfg->size != sizeof(gcompCommConfig_t))
+  /* 0.1's struct ended before timeoutSeconds: still accepted */
+  size_t v1 = offsetof(gcompCommConfig_t, timeoutSeconds);
+  if (cfg->size != sizeof(gcompCommConfig_t) && cfg->size != v1)
     r = gcomp_fail(gcompInvalidArgument, "config.size is %zu, expected %zu", cfg->size,
                    sizeof(gcompCommConfig_t));
   else if ((int)cfg->algorithm < 0 || cfg->algorithm > gcompAlgoTwoPhase)
     r = gcomp_fail(gcompInvalidArgument, "algorithm %d unknown", (int)cfg->algorithm);
+  else if (cfg->size > v1 && !(cfg->timeoutSeconds >= 0 && cfg->timeoutSeconds <= 1e9))
+    r = gcomp_fail(gcompInvalidArgument, "timeoutSeconds = %g outside [0, 1e9]",
+                   cfg->timeoutSeconds);
   struct gcompComm *c = r == gcompSuccess ? calloc(1, sizeof *c) : NULL;
   if (r == gcompSuccess && !c) r = gcomp_fail(gcompOutOfMemory, "communicator allocation failed");
   if (r != gcompSuccess) {
@@ -33,6 +39,7 @@ gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_transport *tr, voi
   c->size = size;
   c->seed = cfg->seed;
   c->algo = cfg->algorithm;
+  c->timeout = cfg->size > v1 ? cfg->timeoutSeconds : 0.0;
   *out = c;
   return gcompSuccess;
 }

@@ -43,6 +43,8 @@ typedef struct gcomp_transport {
    * equal recv there). */
   int (*bcast)(void *ctx, const void *send, void *recv, size_t bytes, int root, void *stream);
   const char *(*error_string)(int err);
+  /* Optional: gives up on every pending operation (a peer is gone). */
+  void (*abort)(void *ctx);
   void (*destroy)(void *ctx);
 } gcomp_transport;
 

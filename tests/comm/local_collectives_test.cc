@@ -4,6 +4,8 @@
 // ctest timeout catches it.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -89,6 +91,49 @@ TEST(LocalGroup, OneRankReducesToItsOwnDecodedPayload) {
                           x.size());
   EXPECT_TRUE(gth::bitwise_equal(y, want));
   gcompCommFree(c);
+}
+
+// A rank that never comes: with a timeout, the waiting rank's collective
+// fails (gcompSystemError) instead of hanging, and the communicator stays
+// failed for every rank afterwards.
+TEST(LocalGroup, TimeoutEndsACollectiveWhoseRankNeverComes) {
+  gcompLocalGroup_t g = nullptr;
+  ASSERT_EQ(gcompLocalGroupCreate(&g, 2), gcompSuccess);
+  gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
+  cfg.timeoutSeconds = 0.3;
+  gcompComm_t c[2] = {nullptr, nullptr};
+  std::thread other([&] { EXPECT_EQ(gcompCommCreateLocal(&c[1], g, 1, &cfg), gcompSuccess); });
+  ASSERT_EQ(gcompCommCreateLocal(&c[0], g, 0, &cfg), gcompSuccess);
+  other.join();
+  EXPECT_EQ(gcompLocalGroupFree(g), gcompSuccess);
+  gth::Codec codec("sd");
+  std::vector<float> x(100, 1.0f), y(100);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), 100, codec.h, gcompSum, c[0], nullptr),
+            gcompSystemError);
+  double waited = gsc::seconds_since(t0);
+  EXPECT_GE(waited, 0.25);
+  EXPECT_LT(waited, 2.0);
+  EXPECT_NE(std::string(gcompGetLastErrorDetail()).find("timeout"), std::string::npos)
+      << gcompGetLastErrorDetail();
+  // rank 1 comes late: the communicator is broken for it too, at once
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), 100, codec.h, gcompSum, c[1], nullptr),
+            gcompSystemError);
+  EXPECT_LT(gsc::seconds_since(t0), 0.25);
+  gcompCommFree(c[0]);
+  gcompCommFree(c[1]);
+}
+
+TEST(LocalGroup, TimeoutOutOfRangeIsRefused) {
+  gcompLocalGroup_t g = nullptr;
+  ASSERT_EQ(gcompLocalGroupCreate(&g, 1), gcompSuccess);
+  gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
+  cfg.timeoutSeconds = -1;
+  gcompComm_t c = nullptr;
+  EXPECT_EQ(gcompCommCreateLocal(&c, g, 0, &cfg), gcompInvalidArgument);
+  EXPECT_EQ(c, nullptr);
+  EXPECT_EQ(gcompLocalGroupFree(g), gcompSuccess);
 }
 
 }  // namespace

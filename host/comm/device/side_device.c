@@ -14,6 +14,7 @@
  * takes the same decision and none is left waiting. What kernels find
  * (NaN input, a peer with no payload, a corrupt payload) goes to status
  * words that gcompCommGetAsyncError reads. */
+#define _POSIX_C_SOURCE 199309L
 #include "comm/device/side_device.h"
 
 #include "comm/error_feedback.h"
@@ -21,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A record's hash when its rank gave up before exchanging (exact mode). */
 #define GAVE_UP INT64_MIN
@@ -31,6 +33,31 @@ static gcompResult_t cudafail(cudaError_t e, const char *what) {
 
 static gcompResult_t cuda_ok(cudaError_t e, const char *what) {
   return e == cudaSuccess ? gcompSuccess : cudafail(e, what);
+}
+
+/* Waits for s, at most comm->timeout seconds (0: forever). Past it a peer
+ * is taken for gone: the transport gives up everything pending and the
+ * communicator refuses every later call (docs/COLLECTIVES.md). */
+static gcompResult_t wait_stream(gcompComm_t comm, cudaStream_t s, const char *what) {
+  if (comm->timeout <= 0) return cuda_ok(cudaStreamSynchronize(s), what);
+  struct timespec t0, now, pause = {0, 20000};
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    cudaError_t e = cudaStreamQuery(s);
+    if (e == cudaSuccess) return gcompSuccess;
+    if (e != cudaErrorNotReady) return cudafail(e, what);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double waited = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
+    if (waited > comm->timeout) {
+      if (comm->tr->abort) comm->tr->abort(comm->tr_ctx);
+      comm->aborted = 1;
+      return gcomp_fail(gcompSystemError,
+                        "%s: nothing finished within %g s (a peer gone?): the %s communicator "
+                        "is aborted",
+                        what, comm->timeout, comm->tr->name);
+    }
+    nanosleep(&pause, NULL);
+  }
 }
 
 static dev_ctx *ctx_of(gcompComm_t comm) { return (dev_ctx *)comm->side_ctx; }
@@ -122,13 +149,13 @@ static gcompResult_t prepare(gcomp_coll *c, const uint64_t *ns, int nn, int nslo
 static void fail_early(gcomp_coll *c) {
   dev_ctx *x = ctx_of(c->comm);
   c->stop = 1;
-  if (x->mode != gcompExchangeExact) return;
+  if (x->mode != gcompExchangeExact || c->comm->aborted) return;
   cudaStream_t s = stream_of(c);
   if (gcomp_nccl_begin(x->st, x->enc_ws.p, x->dec_ws.p, x->my_rec, GAVE_UP, x->P, s) ==
           gcompSuccess &&
       c->comm->tr->allgather(c->comm->tr_ctx, x->my_rec, x->rec, ((size_t)x->P + 1) * 8, s) ==
           0)
-    cudaStreamSynchronize(s); /* the others now know; our own error wins */
+    wait_stream(c->comm, s, "telling the others"); /* our own error wins */
 }
 
 static void dev_begin(gcomp_coll *c, gcompResult_t local, const uint64_t *ns, int nn,
@@ -194,8 +221,8 @@ static gcompResult_t host_check(gcomp_coll *c, int kind, int root) {
   size_t bytes = (size_t)x->P * w * sizeof(uint64_t);
   cudaStream_t s = stream_of(c);
   cudaError_t e = cudaMemcpyAsync(x->host_rec, x->rec, bytes, cudaMemcpyDeviceToHost, s);
-  if (e == cudaSuccess) e = cudaStreamSynchronize(s); /* the one wait of exact mode */
   GCOMP_TRY(cuda_ok(e, "record copy"));
+  GCOMP_TRY(wait_stream(c->comm, s, "record copy")); /* the one wait of exact mode */
   for (int j = 0; j < x->P; j++) {
     int64_t sig = (int64_t)x->host_rec[(size_t)j * w];
     if (sig == GAVE_UP)
@@ -389,14 +416,17 @@ static gcompResult_t dev_end(gcomp_coll *c) {
 /* ------------------------------------------------ state and queries */
 
 static gcompResult_t read_state(gcompComm_t comm, cudaStream_t s, gcomp_nccl_state *out) {
-  cudaError_t e = cudaMemcpyAsync(out, ctx_of(comm)->st, sizeof *out, cudaMemcpyDeviceToHost, s);
-  if (e == cudaSuccess) e = cudaStreamSynchronize(s);
-  return cuda_ok(e, "reading the status");
+  GCOMP_TRY(cuda_ok(cudaMemcpyAsync(out, ctx_of(comm)->st, sizeof *out, cudaMemcpyDeviceToHost,
+                                    s),
+                    "reading the status"));
+  return wait_stream(comm, s, "reading the status");
 }
 
 static gcompResult_t dev_async_error(gcompComm_t comm, gcompStream_t stream,
                                      gcompResult_t *status) {
   dev_ctx *x = ctx_of(comm);
+  if (comm->aborted)
+    return gcomp_fail(gcompSystemError, "this communicator was aborted after a timeout");
   cudaStream_t s = (cudaStream_t)stream;
   gcomp_nccl_state st;
   GCOMP_TRY(read_state(comm, s, &st));
@@ -407,9 +437,9 @@ static gcompResult_t dev_async_error(gcompComm_t comm, gcompStream_t stream,
   int32_t order[4] = {st.sticky, enc, st.call, dec};
   *status = gcompSuccess;
   for (int i = 0; i < 4 && *status == gcompSuccess; i++) *status = (gcompResult_t)order[i];
-  cudaError_t e = cudaMemsetAsync(x->st, 0, 2 * sizeof(int32_t), s); /* sticky, call */
-  if (e == cudaSuccess) e = cudaStreamSynchronize(s);
-  return cuda_ok(e, "clearing the status");
+  GCOMP_TRY(cuda_ok(cudaMemsetAsync(x->st, 0, 2 * sizeof(int32_t), s), /* sticky, call */
+                    "clearing the status"));
+  return wait_stream(comm, s, "clearing the status");
 }
 
 /* Waits for the device (the counts are kept by the kernels). */

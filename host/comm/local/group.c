@@ -101,7 +101,10 @@ static gcompResult_t gcomp_local_comm_create(gcompComm_t *comm, gcompLocalGroup_
   local_world *w = NULL;
   int completes = 0;
   gcompResult_t r = find_world(group, rank, device, &w, &completes);
-  void *ctx = w ? gcomp_local_world_join(w, rank) : NULL;
+  double timeout = 0.0;
+  if (config && config->size == sizeof *config) timeout = config->timeoutSeconds;
+  void *ctx = w ? gcomp_local_world_join(w, rank, timeout > 0 && timeout <= 1e9 ? timeout : 0.0)
+                : NULL;
   if (completes) gcomp_local_world_release(w); /* the group's reference */
   if (r == gcompSuccess && !ctx) r = gcomp_fail(gcompOutOfMemory, "rank state allocation");
   if (r != gcompSuccess) {

@@ -7,6 +7,7 @@
  * Every primitive is the same three steps: publish what this rank offers,
  * meet the others at a barrier, take what it needs from the others, meet
  * again (so nobody reuses a buffer another rank still reads). */
+#define _POSIX_C_SOURCE 200809L
 #if defined(GCOMP_HAVE_CUDA)
 #include <cuda_runtime_api.h>
 #endif
@@ -16,11 +17,13 @@
 #include "comm/side.h"
 #include "shared/check.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-enum { ERR_SIZES = 1, ERR_CUDA = 2, ERR_TOO_MANY = 3 };
+enum { ERR_SIZES = 1, ERR_CUDA = 2, ERR_TOO_MANY = 3, ERR_TIMEOUT = 4 };
 
 /* One communicator's shared state. */
 struct local_world {
@@ -28,6 +31,7 @@ struct local_world {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int arrived, members, refs;
+  int broken; /* a barrier timed out: every barrier fails from now on */
   uint64_t generation;
   /* what each rank published for the current primitive */
   const void **src;
@@ -41,19 +45,47 @@ struct local_world {
 typedef struct {
   local_world *w;
   int rank;
+  double timeout; /* seconds a barrier may wait, 0: forever */
 } local_rank;
 
-static void barrier(local_world *w) {
+/* Every rank of the world meets here. With a timeout, a rank that waits
+ * longer takes the others for gone: the world breaks, and this and every
+ * later barrier of every rank fails (the communicator's calls return
+ * gcompSystemError instead of hanging). */
+static int barrier(local_rank *r) {
+  local_world *w = r->w;
+  int err = 0;
   pthread_mutex_lock(&w->mu);
   uint64_t gen = w->generation;
-  if (++w->arrived == w->P) {
+  if (w->broken) {
+    err = ERR_TIMEOUT;
+  } else if (++w->arrived == w->P) {
     w->arrived = 0;
     w->generation++;
     pthread_cond_broadcast(&w->cv);
   } else {
-    while (gen == w->generation) pthread_cond_wait(&w->cv, &w->mu);
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    double whole = (double)(long)r->timeout, frac = r->timeout - whole;
+    deadline.tv_sec += (time_t)whole;
+    deadline.tv_nsec += (long)(frac * 1e9);
+    if (deadline.tv_nsec >= 1000000000L) {
+      deadline.tv_sec++;
+      deadline.tv_nsec -= 1000000000L;
+    }
+    while (gen == w->generation && !w->broken) {
+      if (r->timeout <= 0) {
+        pthread_cond_wait(&w->cv, &w->mu);
+      } else if (pthread_cond_timedwait(&w->cv, &w->mu, &deadline) == ETIMEDOUT &&
+                 gen == w->generation) {
+        w->broken = 1;
+        pthread_cond_broadcast(&w->cv);
+      }
+    }
+    if (gen == w->generation) err = ERR_TIMEOUT;
   }
   pthread_mutex_unlock(&w->mu);
+  return err;
 }
 
 /* ---------------------------------------------------- moving the bytes */
@@ -85,7 +117,8 @@ static int finish(local_rank *r, void *stream, int err) {
   local_world *w = r->w;
   if (w->device && cudaEventRecord(w->done[r->rank], (cudaStream_t)stream) != cudaSuccess)
     err = ERR_CUDA;
-  barrier(w);
+  int b = barrier(r);
+  if (b) return b;
   for (int j = 0; w->device && j < w->P; j++)
     if (cudaStreamWaitEvent((cudaStream_t)stream, w->done[j], 0) != cudaSuccess) err = ERR_CUDA;
   return err;
@@ -105,8 +138,8 @@ static int copy(local_rank *r, void *dst, const void *src, size_t bytes, int fro
 
 static int finish(local_rank *r, void *stream, int err) {
   (void)stream;
-  barrier(r->w);
-  return err;
+  int b = barrier(r);
+  return b ? b : err;
 }
 #endif
 
@@ -116,12 +149,14 @@ static int local_allreduce_max(void *ctx, int64_t *vals, int n) {
   int64_t max[64];
   if (n > 64) return ERR_TOO_MANY;
   w->vals[r->rank] = vals;
-  barrier(w);
+  int err = barrier(r);
+  if (err) return err;
   for (int i = 0; i < n; i++) {
     max[i] = vals[i];
     for (int j = 0; j < w->P; j++) max[i] = w->vals[j][i] > max[i] ? w->vals[j][i] : max[i];
   }
-  barrier(w); /* everyone has read every vals before anyone writes its own */
+  err = barrier(r); /* everyone has read every vals before anyone writes its own */
+  if (err) return err;
   memcpy(vals, max, (size_t)n * sizeof *vals);
   return 0;
 }
@@ -131,7 +166,8 @@ static int local_allgather(void *ctx, const void *mine, void *all, size_t bytes,
   local_world *w = r->w;
   w->src[r->rank] = mine;
   int err = publish(r, stream);
-  barrier(w);
+  int b = barrier(r);
+  if (b) return b;
   for (int j = 0; !err && j < w->P; j++)
     err = copy(r, (uint8_t *)all + (size_t)j * bytes, w->src[j], bytes, j, stream);
   return finish(r, stream, err);
@@ -144,7 +180,8 @@ static int local_allgatherv(void *ctx, const void *mine, size_t bytes, void *all
   (void)bytes;
   w->src[r->rank] = mine;
   int err = publish(r, stream);
-  barrier(w);
+  int b = barrier(r);
+  if (b) return b;
   for (int j = 0; !err && j < w->P; j++)
     err = copy(r, (uint8_t *)all + displs[j], w->src[j], sizes[j], j, stream);
   return finish(r, stream, err);
@@ -160,7 +197,8 @@ static int local_alltoallv(void *ctx, const void *send, const size_t *send_sizes
   w->sizes[me] = send_sizes;
   w->displs[me] = send_displs;
   int err = publish(r, stream);
-  barrier(w);
+  int b = barrier(r);
+  if (b) return b;
   for (int j = 0; !err && j < w->P; j++) {
     if (w->sizes[j][me] != recv_sizes[j]) {
       err = ERR_SIZES;
@@ -178,7 +216,8 @@ static int local_bcast(void *ctx, const void *send, void *recv, size_t bytes, in
   local_world *w = r->w;
   if (r->rank == root) w->src[root] = send;
   int err = publish(r, stream);
-  barrier(w);
+  int b = barrier(r);
+  if (b) return b;
   err = err ? err : copy(r, recv, w->src[root], bytes, root, stream);
   return finish(r, stream, err);
 }
@@ -188,6 +227,7 @@ static const char *local_error_string(int err) {
   case ERR_SIZES: return "ranks disagree on the sizes of an exchange";
   case ERR_CUDA: return "a CUDA call on the rank's stream failed";
   case ERR_TOO_MANY: return "too many values to reduce";
+  case ERR_TIMEOUT: return "a rank did not arrive within the communicator's timeout";
   default: return NULL;
   }
 }
@@ -255,7 +295,11 @@ local_world *gcomp_local_world_new(int P, int device) {
   w->P = P;
   w->device = device;
   pthread_mutex_init(&w->mu, NULL);
-  pthread_cond_init(&w->cv, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* deadlines immune to clock changes */
+  pthread_cond_init(&w->cv, &ca);
+  pthread_condattr_destroy(&ca);
   w->src = calloc((size_t)P, sizeof *w->src);
   w->sizes = calloc((size_t)P, sizeof *w->sizes);
   w->displs = calloc((size_t)P, sizeof *w->displs);
@@ -283,7 +327,7 @@ local_world *gcomp_local_world_new(int P, int device) {
 
 /* Joins rank `rank` and waits for the others; returns the transport
  * context of this rank (NULL: out of memory). */
-void *gcomp_local_world_join(local_world *w, int rank) {
+void *gcomp_local_world_join(local_world *w, int rank, double timeout) {
   local_rank *r = malloc(sizeof *r);
   pthread_mutex_lock(&w->mu);
   if (r) w->refs++;
@@ -294,6 +338,7 @@ void *gcomp_local_world_join(local_world *w, int rank) {
   if (!r) return NULL;
   r->w = w;
   r->rank = rank;
+  r->timeout = timeout;
   return r;
 }
 

@@ -79,6 +79,14 @@ static const char *nccl_error_string(int err) {
   return ncclGetErrorString((ncclResult_t)err);
 }
 
+/* The peer is gone: every pending NCCL operation gives up. ncclCommAbort
+ * also frees the communicator, so nothing of it may be used again. */
+static void nccl_abort(void *ctx) {
+  nccl_ctx *x = ctx;
+  if (x->nccl) ncclCommAbort(x->nccl);
+  x->nccl = NULL;
+}
+
 static void nccl_destroy(void *ctx) {
   nccl_ctx *x = ctx;
   if (!x) return;
@@ -96,6 +104,7 @@ static const gcomp_transport nccl_transport = {
     .alltoallv = nccl_alltoallv,
     .bcast = nccl_bcast,
     .error_string = nccl_error_string,
+    .abort = nccl_abort,
     .destroy = nccl_destroy,
 };
 
