@@ -13,7 +13,8 @@ lines:
     find: d / (s * s)
     replace: d / s
 
-`find` must occur exactly once in `file`. The source is restored after each
+`find` must occur exactly once in `file`; a literal \\n in a value is a
+line break. The source is restored after each
 mutant, also on Ctrl-C. A mutant that does not compile counts as killed by
 the compiler and is reported apart (a list should not hold many).
 """
@@ -42,7 +43,8 @@ def parse(path):
             key, _, value = line.partition(":")
             if key not in ("name", "file", "find", "replace"):
                 sys.exit(f"mutate: {path}: unknown key in line {line!r}")
-            cur[key] = value[1:] if value.startswith(" ") else value
+            value = value[1:] if value.startswith(" ") else value
+            cur[key] = value.replace("\\n", "\n")  # \n in a value: a line break
     for m in mutants:
         missing = {"name", "file", "find", "replace"} - m.keys()
         if missing:

@@ -1,7 +1,7 @@
 /* The frequency table of a rANS section (docs/FORMAT-rans.md,
  * "Alphabet", "Frequencies", "Table"): letters, the normalization of counts
  * to frequencies out of 4096, and the table's Elias-gamma bits, written and
- * read. host/rans_stream.c and kernels/device_rans.cu both call these, so
+ * read. host/pack/entropy.c and kernels/device_rans.cu both call these, so
  * the CPU and the GPU build the same table from the same counts and refuse
  * the same forged ones. One thread runs them: the table is small. */
 #ifndef GCOMP_SHARED_RANS_TABLE_H

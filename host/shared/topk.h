@@ -1,5 +1,5 @@
 /* Top-k's structured body (docs/FORMAT.md, codec 7): which index code the
- * encoder picks and how long the body is. host/topk.c and the device
+ * encoder picks and how long the body is. host/codecs/topk.c and the device
  * (kernels/device_topk*.cu) both decide through these, so the choice bit,
  * the Rice parameter and packing auto agree by construction. */
 #ifndef GCOMP_SHARED_TOPK_H

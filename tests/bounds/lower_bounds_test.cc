@@ -172,7 +172,7 @@ TEST(LowerBounds, IncreasesWithAlpha) {
 // continued fraction below, asymptotic series above. A jump delta there
 // adds up to 20 delta to the sixth difference in d, whose smooth part is
 // ~1e-12 here, while one step in d moves log2 P by up to tens of bits.
-// Keep kSwitchD in step with LARGE_A in host/lower_bounds.c.
+// Keep kSwitchD in step with LARGE_A in host/bounds/lower_bounds.c.
 TEST(LowerBounds, ContinuousAcrossLargeDimensionSwitch) {
   const uint64_t kSwitchD = 201;
   for (double alpha : {1e-6, 0.05, 0.5, 0.9, 0.999}) {

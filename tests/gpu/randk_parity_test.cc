@@ -1,4 +1,4 @@
-// Rand-k on the device against host/randk.c: the stable radix sort of
+// Rand-k on the device against host/codecs/randk.c: the stable radix sort of
 // (key, index) must keep the CPU's k coordinates, so payloads match byte for
 // byte, each side decodes the other's to the same floats, and refusals and
 // forged bodies get the CPU's codes. Skipped without a CUDA device.

@@ -1,4 +1,4 @@
-// Spherical Compression on the device against host/spherical.c: the GPU's
+// Spherical Compression on the device against host/codecs/spherical.c: the GPU's
 // warp-parallel candidate search must find the CPU's T for every block, so
 // payloads match byte for byte, each side decodes the other's to the same
 // floats, and refusals carry the CPU's codes. Skipped without a CUDA device.

@@ -1,4 +1,4 @@
-// Top-k on the device against host/topk.c: the stable radix sort on ~rank
+// Top-k on the device against host/codecs/topk.c: the stable radix sort on ~rank
 // must keep the CPU's k coordinates (ties to the lower index), the choice
 // bit, Rice parameter and packing auto must be shared/topk.h's, so payloads
 // match byte for byte; each side decodes the other's to the same floats, and

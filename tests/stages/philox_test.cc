@@ -198,7 +198,7 @@ TEST(Philox, UnitFloatRangeAndExactness) {
 
 }  // namespace
 
-// The CPU encoders' batched Philox (host/philox_batch.c, vector lanes) must
+// The CPU encoders' batched Philox (host/stages/philox_batch.c, vector lanes) must
 // be gcomp_philox word for word, across the 2^32 carry of the draw counter
 // and for partial batches.
 TEST(PhiloxBatch, EqualsOneDrawAtATime) {

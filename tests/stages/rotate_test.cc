@@ -1,4 +1,4 @@
-// The CPU rotation (host/rotate.c) runs its butterflies cache-blocked and
+// The CPU rotation (host/stages/rotate.c) runs its butterflies cache-blocked and
 // three stages per pass; FORMAT.md defines the rotation as the plain
 // stage-by-stage transform. Every element must see the same operations in
 // the same order, so the two are compared bit for bit here, at every
