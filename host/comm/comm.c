@@ -24,7 +24,7 @@ uint64_t gcomp_payload_seed(uint64_t base, uint64_t call, int rank, int phase,
 }
 
 gcompResult_t gcomp_transport_fail(gcompComm_t comm, int err, const char *what) {
-  const char *text = comm->tr->error_string ? comm->tr->error_string(err) : NULL;
+  const char *text = comm->tr->errorString ? comm->tr->errorString(err) : NULL;
   return gcomp_fail(gcompSystemError, "%s: %s error %d%s%s", what, comm->tr->name, err,
                     text ? ": " : "", text ? text : "");
 }
@@ -42,7 +42,7 @@ gcompResult_t gcomp_agree(gcompComm_t comm, const int64_t *rec, gcompResult_t lo
     v[2 * i + 1] = rec[i] == INT64_MIN ? INT64_MAX : -rec[i];
   }
   v[2 * GCOMP_REC_FIELDS] = local;
-  int err = comm->tr->allreduce_max_i64(comm->tr_ctx, v, 2 * GCOMP_REC_FIELDS + 1);
+  int err = comm->tr->allreduceMaxI64(comm->tr_ctx, v, 2 * GCOMP_REC_FIELDS + 1);
   if (err) return gcomp_transport_fail(comm, err, "agreement");
   if (local != gcompSuccess) return local; /* detail already recorded */
   if (v[2 * GCOMP_REC_FIELDS] != gcompSuccess)
@@ -64,7 +64,7 @@ int64_t gcomp_rec_hash(const int64_t *rec) {
 
 gcompResult_t gcomp_agree_status(gcompComm_t comm, gcompResult_t local) {
   int64_t v = local;
-  int err = comm->tr->allreduce_max_i64(comm->tr_ctx, &v, 1);
+  int err = comm->tr->allreduceMaxI64(comm->tr_ctx, &v, 1);
   if (err) return gcomp_transport_fail(comm, err, "status exchange");
   if (local != gcompSuccess) return local;
   if (v != gcompSuccess) return gcomp_fail(gcompRemoteError, "another rank failed (code %lld)",

@@ -5,6 +5,10 @@
 
 #include "shared/check.h"
 
+#if defined(GCOMP_HAVE_CUDA)
+#include "comm/device/side_device.h"
+#endif
+
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -87,3 +91,47 @@ GCOMP_API gcompResult_t gcompCommSize(gcompComm_t comm, int *size) {
   return gcompSuccess;
 }
 
+
+GCOMP_API gcompResult_t gcompSetError(gcompResult_t code, const char *detail) {
+  return gcomp_fail(code, "%s", detail ? detail : "");
+}
+
+static gcompResult_t check_transport(const gcompTransport_t *t, int rank, int size) {
+  if (!t) return gcomp_fail(gcompInvalidArgument, "transport must not be NULL");
+  if (t->size != sizeof *t)
+    return gcomp_fail(gcompInvalidArgument, "transport.size is %zu, expected %zu", t->size,
+                      sizeof *t);
+  if (!t->name || !t->allreduceMaxI64 || !t->allgather || !t->allgatherv || !t->alltoallv ||
+      !t->bcast)
+    return gcomp_fail(gcompInvalidArgument, "the transport lacks a name or a primitive");
+  if (size < 1 || rank < 0 || rank >= size)
+    return gcomp_fail(gcompInvalidArgument, "rank %d of %d ranks", rank, size);
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompCommCreateCustom(gcompComm_t *comm,
+                                              const gcompTransport_t *transport, void *ctx,
+                                              int rank, int size,
+                                              const gcompCommConfig_t *config) {
+  gcomp_clear_error();
+  gcompResult_t r = comm ? check_transport(transport, rank, size)
+                         : gcomp_fail(gcompInvalidArgument, "comm must not be NULL");
+  if (comm) *comm = NULL;
+  const gcomp_side_ops *side = &gcomp_host_side;
+  void *side_ctx = NULL;
+  if (r == gcompSuccess && transport->onDevice) {
+#if defined(GCOMP_HAVE_CUDA)
+    dev_ctx *d = NULL;
+    r = gcomp_device_side_new(rank, size, &d);
+    side = &gcomp_device_side;
+    side_ctx = d;
+#else
+    r = gcomp_fail(gcompNotAvailable, "this build of gcomp has no CUDA device path");
+#endif
+  }
+  if (r != gcompSuccess) {
+    if (transport && transport->destroy) transport->destroy(ctx);
+    return r;
+  }
+  return gcomp_comm_create(comm, transport, ctx, side, side_ctx, rank, size, config);
+}

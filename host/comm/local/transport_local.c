@@ -262,26 +262,28 @@ static void local_destroy(void *ctx) {
 }
 
 static const gcomp_transport local_transport = {
+    .size = sizeof(gcompTransport_t),
     .name = "in-process",
-    .on_device = 0,
-    .allreduce_max_i64 = local_allreduce_max,
+    .onDevice = 0,
+    .allreduceMaxI64 = local_allreduce_max,
     .allgather = local_allgather,
     .allgatherv = local_allgatherv,
     .alltoallv = local_alltoallv,
     .bcast = local_bcast,
-    .error_string = local_error_string,
+    .errorString = local_error_string,
     .destroy = local_destroy,
 };
 
 static const gcomp_transport local_device_transport = {
+    .size = sizeof(gcompTransport_t),
     .name = "in-process (device)",
-    .on_device = 1,
-    .allreduce_max_i64 = local_allreduce_max,
+    .onDevice = 1,
+    .allreduceMaxI64 = local_allreduce_max,
     .allgather = local_allgather,
     .allgatherv = local_allgatherv,
     .alltoallv = local_alltoallv,
     .bcast = local_bcast,
-    .error_string = local_error_string,
+    .errorString = local_error_string,
     .destroy = local_destroy,
 };
 

@@ -1,17 +1,16 @@
 /* The MPI transport (comm/transport.h) on a private duplicate of the
  * caller's communicator, errors returned (never the MPI default of
- * aborting the job), under the host side. Payload bytes travel in 64-byte
+ * aborting the job): a transport of include/gcomp_transport.h, public API
+ * only, so the layer is a library of its own over libgcomp. Payload bytes travel in 64-byte
  * units (GCOMP_XFER_UNIT), so int counts reach 128 GiB a rank. */
 #include "gcomp_mpi.h"
-
-#include "comm/side.h"
-#include "shared/check.h"
+#include "gcomp_transport.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define UNIT GCOMP_XFER_UNIT
+#define UNIT GCOMP_TRANSPORT_UNIT
 
 typedef struct {
   MPI_Comm comm;
@@ -101,32 +100,32 @@ static const char *mpi_error_string(int err) {
   return text;
 }
 
-static const gcomp_transport mpi_transport = {
+static const gcompTransport_t mpi_transport = {
+    .size = sizeof(gcompTransport_t),
     .name = "MPI",
-    .on_device = 0,
-    .allreduce_max_i64 = mpi_allreduce_max,
+    .onDevice = 0,
+    .allreduceMaxI64 = mpi_allreduce_max,
     .allgather = mpi_allgather,
     .allgatherv = mpi_allgatherv,
     .alltoallv = mpi_alltoallv,
     .bcast = mpi_bcast,
-    .error_string = mpi_error_string,
+    .errorString = mpi_error_string,
     .destroy = mpi_destroy,
 };
 
 GCOMP_API gcompResult_t gcompCommCreateMpi(gcompComm_t *comm, MPI_Comm mpiComm,
                                          const gcompCommConfig_t *config) {
-  gcomp_clear_error();
-  if (!comm) return gcomp_fail(gcompInvalidArgument, "comm must not be NULL");
+  if (!comm) return gcompSetError(gcompInvalidArgument, "comm must not be NULL");
   *comm = NULL;
   int initialized = 0;
   MPI_Initialized(&initialized);
-  if (!initialized) return gcomp_fail(gcompInvalidArgument, "MPI is not initialized");
+  if (!initialized) return gcompSetError(gcompInvalidArgument, "MPI is not initialized");
   mpi_ctx *m = calloc(1, sizeof *m);
-  if (!m) return gcomp_fail(gcompOutOfMemory, "MPI engine allocation failed");
+  if (!m) return gcompSetError(gcompOutOfMemory, "MPI transport allocation failed");
   int err = MPI_Comm_dup(mpiComm, &m->comm);
   if (err) {
     free(m);
-    return gcomp_fail(gcompSystemError, "MPI_Comm_dup failed (%d)", err);
+    return gcompSetError(gcompSystemError, "MPI_Comm_dup failed");
   }
   MPI_Comm_set_errhandler(m->comm, MPI_ERRORS_RETURN);
   MPI_Type_contiguous((int)UNIT, MPI_BYTE, &m->unit);
@@ -140,8 +139,7 @@ GCOMP_API gcompResult_t gcompCommCreateMpi(gcompComm_t *comm, MPI_Comm mpiComm,
   m->displs2 = malloc(P * sizeof(int));
   if (!m->counts || !m->displs || !m->counts2 || !m->displs2) {
     mpi_destroy(m);
-    return gcomp_fail(gcompOutOfMemory, "MPI engine allocation failed");
+    return gcompSetError(gcompOutOfMemory, "MPI transport allocation failed");
   }
-  return gcomp_comm_create(comm, &mpi_transport, m, &gcomp_host_side, NULL, m->rank, m->size,
-                           config);
+  return gcompCommCreateCustom(comm, &mpi_transport, m, m->rank, m->size, config);
 }

@@ -1,15 +1,15 @@
-/* The NCCL transport (comm/transport.h) under the device side: gcomp
+/* The NCCL transport (include/gcomp_transport.h, public API only, so the
+ * layer is a library of its own over libgcomp) under the device side: gcomp
  * issues its NCCL calls on the caller's ncclComm_t (never destroyed here)
  * and on the collective's stream. Variable lengths: an all-gather is a
  * group of broadcasts (one a root), an all-to-all a group of send/receive
  * pairs. */
 #include "gcomp_nccl.h"
+#include "gcomp_transport.h"
 
 #include <cuda_runtime_api.h>
 
-#include "comm/device/side_device.h"
-#include "shared/check.h"
-
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -95,54 +95,52 @@ static void nccl_destroy(void *ctx) {
   free(x);
 }
 
-static const gcomp_transport nccl_transport = {
+static const gcompTransport_t nccl_transport = {
+    .size = sizeof(gcompTransport_t),
     .name = "NCCL",
-    .on_device = 1,
-    .allreduce_max_i64 = nccl_allreduce_max,
+    .onDevice = 1,
+    .allreduceMaxI64 = nccl_allreduce_max,
     .allgather = nccl_allgather,
     .allgatherv = nccl_allgatherv,
     .alltoallv = nccl_alltoallv,
     .bcast = nccl_bcast,
-    .error_string = nccl_error_string,
+    .errorString = nccl_error_string,
     .abort = nccl_abort,
     .destroy = nccl_destroy,
 };
 
+static gcompResult_t failed(gcompResult_t code, const char *what, const char *why) {
+  char text[256];
+  snprintf(text, sizeof text, "%s%s%s", what, why ? ": " : "", why ? why : "");
+  return gcompSetError(code, text);
+}
+
 GCOMP_API gcompResult_t gcompCommCreateNccl(gcompComm_t *comm, ncclComm_t nccl,
                                             const gcompCommConfig_t *config) {
-  gcomp_clear_error();
-  if (!comm) return gcomp_fail(gcompInvalidArgument, "comm must not be NULL");
+  if (!comm) return gcompSetError(gcompInvalidArgument, "comm must not be NULL");
   *comm = NULL;
-  if (!nccl) return gcomp_fail(gcompInvalidArgument, "nccl must not be NULL");
+  if (!nccl) return gcompSetError(gcompInvalidArgument, "nccl must not be NULL");
   int rank = 0, size = 0, dev = -1, current = -1;
   ncclResult_t nr = ncclCommUserRank(nccl, &rank);
   if (nr == ncclSuccess) nr = ncclCommCount(nccl, &size);
   if (nr == ncclSuccess) nr = ncclCommCuDevice(nccl, &dev);
   if (nr != ncclSuccess)
-    return gcomp_fail(gcompSystemError, "reading the communicator: NCCL: %s",
-                      ncclGetErrorString(nr));
+    return failed(gcompSystemError, "reading the communicator", ncclGetErrorString(nr));
   /* gcomp's scratch is allocated on the current device: it must be the comm's */
   if (cudaGetDevice(&current) != cudaSuccess)
-    return gcomp_fail(gcompSystemError, "no current CUDA device");
+    return gcompSetError(gcompSystemError, "no current CUDA device");
   if (current != dev)
-    return gcomp_fail(gcompInvalidUsage, "the current CUDA device is %d, the communicator's %d",
-                      current, dev);
+    return gcompSetError(gcompInvalidUsage,
+                         "the current CUDA device is not the NCCL communicator's");
   nccl_ctx *x = calloc(1, sizeof *x);
-  if (!x) return gcomp_fail(gcompOutOfMemory, "NCCL transport allocation failed");
+  if (!x) return gcompSetError(gcompOutOfMemory, "NCCL transport allocation failed");
   x->nccl = nccl;
   x->P = size;
   cudaError_t e = cudaStreamCreateWithFlags(&x->own, cudaStreamNonBlocking);
   if (e == cudaSuccess) e = cudaMalloc((void **)&x->vals, 64 * sizeof *x->vals);
   if (e != cudaSuccess) {
     nccl_destroy(x);
-    return gcomp_fail(gcompSystemError, "NCCL transport state: CUDA: %s", cudaGetErrorString(e));
+    return failed(gcompSystemError, "NCCL transport state", cudaGetErrorString(e));
   }
-  dev_ctx *side = NULL;
-  gcompResult_t r = gcomp_device_side_new(rank, size, &side);
-  if (r != gcompSuccess) {
-    nccl_destroy(x);
-    return r;
-  }
-  return gcomp_comm_create(comm, &nccl_transport, x, &gcomp_device_side, side, rank, size,
-                           config);
+  return gcompCommCreateCustom(comm, &nccl_transport, x, rank, size, config);
 }
