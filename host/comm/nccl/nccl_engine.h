@@ -9,7 +9,7 @@
 #include <cuda_runtime_api.h>
 
 #include "comm/comm.h"
-#include "comm/nccl/kernels_nccl.h"
+#include "kernels/comm/kernels_nccl.h"
 
 /* Device memory that only grows (cudaFree and cudaMalloc synchronize: a
  * collective larger than any before pays that once). */

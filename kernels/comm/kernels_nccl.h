@@ -2,8 +2,8 @@
  * status and record bookkeeping, and the element-wise steps of error
  * feedback and mean. Every function only enqueues on `s` and returns
  * gcompSuccess or gcompSystemError (a failed launch). */
-#ifndef GCOMP_HOST_NCCL_KERNELS_H
-#define GCOMP_HOST_NCCL_KERNELS_H
+#ifndef GCOMP_KERNELS_COMM_KERNELS_NCCL_H
+#define GCOMP_KERNELS_COMM_KERNELS_NCCL_H
 
 #include <cuda_runtime_api.h>
 #include <stdint.h>

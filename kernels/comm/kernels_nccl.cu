@@ -2,9 +2,9 @@
  * (one thread: a handful of words), and the element-wise float steps of
  * error feedback and mean (grid-stride; single adds and multiplies, so the
  * bits are the CPU path's whatever the contraction flags). */
-#include "comm/nccl/kernels_nccl.h"
+#include "kernels_nccl.h"
 
-#include "device_common.cuh" /* gcomp_dev_head: a workspace's status word */
+#include "core/common.cuh" /* gcomp_dev_head: a workspace's status word */
 
 namespace {
 

@@ -4,7 +4,7 @@
  * that start in index order, cut after k: CUB's radix sort is stable. The
  * k indices are then sorted once more into index order, the order of the
  * body's values. Decode draws the same keys from the payload's seed. */
-#include "device_select.cuh"
+#include "stages/select.cuh"
 
 #include <cub/device/device_radix_sort.cuh>
 

@@ -10,9 +10,9 @@
  *   tk_direct_zero, tk_direct_put the direct body
  * Every kernel after tk_layout reads the packing it chose, so packing auto
  * costs no host round trip. */
-#include "device_bitpack.cuh"
-#include "device_select.cuh"
-#include "device_topk.cuh"
+#include "pack/bitpack.cuh"
+#include "stages/select.cuh"
+#include "codecs/topk.cuh"
 
 #include <cub/device/device_scan.cuh>
 

@@ -3,8 +3,8 @@
  * norm code and Rice code into place with device_bitpack.cuh's writer
  * (32-bit atomics; the body's edge words staged in the state, so nothing
  * outside the payload is touched), after a pass that zeroes the body. */
-#include "device_bitpack.cuh"
-#include "device_spherical.cuh"
+#include "pack/bitpack.cuh"
+#include "codecs/spherical.cuh"
 
 #include "shared/bits.h"
 

@@ -15,7 +15,7 @@
  *   sc_direct  the direct body: each block's output, recomputed from T
  *
  * The decision rules live in shared/spherical.h, which the CPU calls too. */
-#include "device_spherical.cuh"
+#include "codecs/spherical.cuh"
 
 #include <cub/device/device_scan.cuh>
 

@@ -3,10 +3,10 @@
  * selection is Rand-k's stable radix sort (device_select.cuh) on the key
  * ~rank, so ascending keys are descending ranks with ties to the lower
  * index; the index code and packing auto are shared/topk.h's choice. */
-#ifndef GCOMP_KERNELS_DEVICE_TOPK_CUH
-#define GCOMP_KERNELS_DEVICE_TOPK_CUH
+#ifndef GCOMP_KERNELS_CODECS_TOPK_CUH
+#define GCOMP_KERNELS_CODECS_TOPK_CUH
 
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 #include "shared/topk.h"
 

@@ -14,9 +14,9 @@
  *                 written; direct: tk_direct_scan, tk_direct_check
  *   tk_combine    the decoded vector, accumulated with beta
  * slot[] holds j + 1 (0: not kept) in the selection's first index buffer. */
-#include "device_bitpack.cuh"
-#include "device_select.cuh"
-#include "device_topk.cuh"
+#include "pack/bitpack.cuh"
+#include "stages/select.cuh"
+#include "codecs/topk.cuh"
 
 #include <cub/device/device_scan.cuh>
 

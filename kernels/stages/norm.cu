@@ -4,7 +4,7 @@
  * lanes and trees, so the double that decides gamma is the same bits on
  * both sides. The level count follows from len alone, so the host
  * enqueues every level without waiting. */
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 #include "shared/norm.h"
 #include "shared/sparse_dithering.h"

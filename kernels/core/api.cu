@@ -3,11 +3,11 @@
  * caller's workspace, and strings the stages of device_stages.cuh together
  * on the caller's stream, in the order of host/encode.c. Nothing here
  * allocates or waits, except gcompDeviceGetStatus, whose job is to wait. */
-#include "device_stages.cuh"
-#include "device_baselines.cuh"
-#include "device_select.cuh"
-#include "device_rans.cuh"
-#include "device_topk.cuh"
+#include "stages/stages.cuh"
+#include "codecs/baselines.cuh"
+#include "stages/select.cuh"
+#include "pack/rans.cuh"
+#include "codecs/topk.cuh"
 
 #include <math.h>
 #include <string.h>

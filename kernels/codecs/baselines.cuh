@@ -3,10 +3,10 @@
  * their families, and the header rules of their CPU files (qsgd.c,
  * natural_dithering.c, terngrad.c, natural.c, cast.c, sign.c), in those
  * files' terms. */
-#ifndef GCOMP_KERNELS_DEVICE_BASELINES_CUH
-#define GCOMP_KERNELS_DEVICE_BASELINES_CUH
+#ifndef GCOMP_KERNELS_CODECS_BASELINES_CUH
+#define GCOMP_KERNELS_CODECS_BASELINES_CUH
 
-#include "device_common.cuh"
+#include "core/common.cuh"
 
 #include "shared/bits.h"
 #include "shared/natural_dithering.h"

@@ -17,10 +17,10 @@
  * (2^26 values: 16384 lanes). The symbols are computed twice, as the fixed
  * encoder does: reading x again costs less than storing 4n bytes of
  * symbols and reading them back. */
-#include "device_rans.cuh"
+#include "pack/rans.cuh"
 
 #include "shared/bits.h"
-#include "device_symbols.cuh"
+#include "codecs/levels.cuh"
 
 namespace {
 

@@ -8,7 +8,7 @@
  * x_(32 k + b - 31), so one ballot is the word. Reads stay coalesced (the
  * warp's 32 values are consecutive) and nothing has to be shifted across
  * words. */
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 #include "shared/scaled_sign.h"
 

@@ -5,7 +5,7 @@
  * rounds to Inf. Four values a thread: one 16-byte load, one 8-byte store
  * when both sides are aligned, else byte by byte (the body sits at any
  * offset of the caller's dst). */
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 #include "shared/half.h"
 

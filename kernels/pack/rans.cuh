@@ -2,10 +2,10 @@
  * device_api.cu and device_baselines.cu call, and the layout of the
  * workspace region they share. Encode: device_rans_encode.cu; decode:
  * device_rans_decode.cu. */
-#ifndef GCOMP_KERNELS_DEVICE_RANS_CUH
-#define GCOMP_KERNELS_DEVICE_RANS_CUH
+#ifndef GCOMP_KERNELS_PACK_RANS_CUH
+#define GCOMP_KERNELS_PACK_RANS_CUH
 
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 #include "shared/rans.h"
 #include "shared/rans_table.h"

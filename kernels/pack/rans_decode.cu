@@ -13,9 +13,9 @@
  *
  * Every failure is gcompCorruptPayload, the CPU's code for all of them;
  * which chunk fails first does not change the code. */
-#include "device_rans.cuh"
+#include "pack/rans.cuh"
 
-#include "device_symbols.cuh"
+#include "codecs/levels.cuh"
 
 namespace {
 

@@ -12,8 +12,8 @@
  * (forged bodies), a few loads a segment when it works.
  *
  * Plain host/device C so the walk can be checked off the GPU. */
-#ifndef GCOMP_KERNELS_DEVICE_SPHERICAL_WALK_CUH
-#define GCOMP_KERNELS_DEVICE_SPHERICAL_WALK_CUH
+#ifndef GCOMP_KERNELS_CODECS_SPHERICAL_WALK_CUH
+#define GCOMP_KERNELS_CODECS_SPHERICAL_WALK_CUH
 
 #include "shared/spherical.h"
 

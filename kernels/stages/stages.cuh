@@ -2,10 +2,10 @@
  * them together. Every function only enqueues kernels on `s`, checks each
  * launch, and returns gcompSuccess or gcompSystemError; what the kernels
  * find in the data goes to call->status (device_common.cuh). */
-#ifndef GCOMP_KERNELS_DEVICE_STAGES_CUH
-#define GCOMP_KERNELS_DEVICE_STAGES_CUH
+#ifndef GCOMP_KERNELS_STAGES_STAGES_CUH
+#define GCOMP_KERNELS_STAGES_STAGES_CUH
 
-#include "device_common.cuh"
+#include "core/common.cuh"
 
 /* ------------------------------------------------ device_norm.cu */
 

@@ -1,12 +1,12 @@
 /* What the Spherical Compression encoder (device_spherical.cu) and decoder
  * (device_spherical_decode.cu) share: how they carve their workspace region
  * and the scalars one call passes from kernel to kernel. */
-#ifndef GCOMP_KERNELS_DEVICE_SPHERICAL_CUH
-#define GCOMP_KERNELS_DEVICE_SPHERICAL_CUH
+#ifndef GCOMP_KERNELS_CODECS_SPHERICAL_CUH
+#define GCOMP_KERNELS_CODECS_SPHERICAL_CUH
 
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
-#include "device_spherical_walk.cuh"
+#include "codecs/spherical_walk.cuh"
 #include "shared/spherical.h"
 
 /* One call's scalars, zeroed when the call starts. */

@@ -2,8 +2,8 @@
  * host/wire.c, the checksum as a plain reduction (shared/checksum.h: a sum
  * mod 2^64, so any order gives the CPU's value), and the last kernel of a
  * call, which publishes the payload size and the status. */
-#include "device_stages.cuh"
-#include "device_baselines.cuh"
+#include "stages/stages.cuh"
+#include "codecs/baselines.cuh"
 
 #include "shared/bits.h"
 #include "shared/checksum.h"

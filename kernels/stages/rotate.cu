@@ -8,7 +8,7 @@
  * registers), so n = 2^26 costs 1 + 5 passes over memory instead of 15.
  * Within a stage every pair is independent, so any assignment of pairs to
  * threads gives the CPU's bits. */
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 #include "shared/hadamard.h"
 

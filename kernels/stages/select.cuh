@@ -1,9 +1,9 @@
 /* Rand-k on the device (device_select.cu): the selection rule of
  * shared/selection.h by a stable CUB radix sort. */
-#ifndef GCOMP_KERNELS_DEVICE_SELECT_CUH
-#define GCOMP_KERNELS_DEVICE_SELECT_CUH
+#ifndef GCOMP_KERNELS_STAGES_SELECT_CUH
+#define GCOMP_KERNELS_STAGES_SELECT_CUH
 
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 struct gcomp_dev_sel_args {
   uint64_t n, k; /* coded length; k as gcomp_k_resolve gives it for n */

@@ -10,9 +10,9 @@
  * check_finite of encode.c comes out of the same reduction (a NaN or Inf
  * makes the sum or the maximum non-finite), and the range checks of
  * natural.c and cast.c are a comparison of the maximum with their limit. */
-#include "device_baselines.cuh"
-#include "device_stages.cuh"
-#include "device_rans.cuh"
+#include "codecs/baselines.cuh"
+#include "stages/stages.cuh"
+#include "pack/rans.cuh"
 
 #include "shared/half.h"
 #include "shared/natural.h"

@@ -13,10 +13,10 @@
  *   check(zmax, scale, K)       level_stream.c's check_levels on the
  *                               chunk's largest symbol: a status code;
  *   decode(z, scale, K, &v)     false for a symbol no encoder writes. */
-#ifndef GCOMP_KERNELS_DEVICE_SYMBOLS_CUH
-#define GCOMP_KERNELS_DEVICE_SYMBOLS_CUH
+#ifndef GCOMP_KERNELS_CODECS_LEVELS_CUH
+#define GCOMP_KERNELS_CODECS_LEVELS_CUH
 
-#include "device_common.cuh"
+#include "core/common.cuh"
 
 #include "shared/fixed_pack.h"
 #include "shared/natural.h"

@@ -14,7 +14,7 @@
  * Decode reads the chunk table, scans it, and unpacks each chunk; every
  * length, count and escape is checked as host/fixed_stream.c does before it
  * is used, so a forged payload cannot make a block read out of bounds. */
-#include "device_stages.cuh"
+#include "stages/stages.cuh"
 
 #include <cub/block/block_scan.cuh>
 #include <cub/device/device_scan.cuh>
@@ -22,7 +22,7 @@
 #include "shared/bits.h"
 #include "shared/fixed_pack.h"
 #include "shared/philox.h"
-#include "device_symbols.cuh"
+#include "codecs/levels.cuh"
 
 namespace {
 

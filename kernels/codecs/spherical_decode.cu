@@ -5,7 +5,7 @@
  * each block's (T - 1, code)), all with shared/spherical.h's reader, the
  * CPU's own checks; then `sc_emit`, one thread a block, rebuilds each
  * block's candidate and writes the output. */
-#include "device_spherical.cuh"
+#include "codecs/spherical.cuh"
 
 #include "shared/bits.h"
 

@@ -10,10 +10,10 @@
  * body, are gathered in two staging words (zeroed by the caller) and
  * stored byte by byte at the end. Spherical (device_spherical_pack.cu) and
  * Top-k (device_topk.cu) write their structured bodies with it. */
-#ifndef GCOMP_KERNELS_DEVICE_BITPACK_CUH
-#define GCOMP_KERNELS_DEVICE_BITPACK_CUH
+#ifndef GCOMP_KERNELS_PACK_BITPACK_CUH
+#define GCOMP_KERNELS_PACK_BITPACK_CUH
 
-#include "device_common.cuh"
+#include "core/common.cuh"
 
 /* The body as 32-bit words counted from the aligned word holding its first
  * byte, `lead` bytes of which come before the body. */

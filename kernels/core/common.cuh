@@ -2,8 +2,8 @@
  * a gcompResult_t (llm.c's cudaCheck, file:line kept, exit() dropped), the
  * workspace's status words, and byte-exact little-endian access to payload
  * bytes, which sit at any alignment. */
-#ifndef GCOMP_KERNELS_DEVICE_COMMON_CUH
-#define GCOMP_KERNELS_DEVICE_COMMON_CUH
+#ifndef GCOMP_KERNELS_CORE_COMMON_CUH
+#define GCOMP_KERNELS_CORE_COMMON_CUH
 
 #include <cuda_runtime.h>
 #include <stddef.h>
