@@ -25,6 +25,22 @@ const char *gcomp_packing_name(gcompPacking_t p) {
   return packing_names[p];
 }
 
+void gcomp_codec_view_of(gcompCodec_t codec, gcomp_codec_view *v) {
+  v->method = codec->config.method;
+  v->packing = codec->config.packing;
+  v->rotate = codec->config.rotate != 0;
+  v->param = codec->param;
+  v->iparam = codec->iparam;
+  v->packings = codec->m->packings;
+}
+
+uint32_t gcomp_known_methods(void) {
+  uint32_t mask = 0;
+  for (int id = 0; id < 32; id++)
+    if (gcomp_method_of((gcompMethod_t)id)) mask |= 1u << id;
+  return mask;
+}
+
 GCOMP_API const char *gcompMethodName(gcompMethod_t method) {
   const gcomp_method *m = gcomp_method_of(method);
   return m ? m->name : NULL;

@@ -1,44 +1,29 @@
 /* The baseline codecs on the device: QSGD, natural dithering and TernGrad
- * (levels in the fixed section), natural compression (symbols in the fixed
- * section), fp16 / bf16 (device_cast.cu) and scaled sign (device_sign.cu).
- * Host code strings each codec's stages together in the order of its CPU
- * file; the kernels here are the scalars: the exact maximum of |x_i| and
- * the one-thread step that turns a reduction into the codec's scale, or
- * into its refusal with the CPU's code.
+ * (levels in a section), natural compression (symbols in a section), fp16 /
+ * bf16 (codecs/cast.cu) and scaled sign (codecs/sign.cu). Host code strings
+ * each codec's stages together in the order of its CPU file; the kernel
+ * here is the one-thread step that turns a reduction (stages/norm.cu) into
+ * the codec's scale, or into its refusal with the CPU's code.
  *
  * Every refusal of the CPU encoders happens before a byte is written: the
- * check_finite of encode.c comes out of the same reduction (a NaN or Inf
- * makes the sum or the maximum non-finite), and the range checks of
- * natural.c and cast.c are a comparison of the maximum with their limit. */
+ * check_finite of host/core/pipeline.c comes out of the same reduction (a
+ * NaN or Inf makes the sum or the maximum non-finite), and the range checks
+ * of natural.c and half_floats.c are a comparison of the maximum with their
+ * limit. */
 #include "codecs/baselines.cuh"
+#include "codecs/levels.cuh"
+#include "core/verify.cuh"
 #include "stages/stages.cuh"
-#include "pack/rans.cuh"
 
+#include "shared/bits.h"
 #include "shared/half.h"
 #include "shared/natural.h"
 #include "shared/scaled_sign.h"
 #include "shared/terngrad.h"
-extern "C" {
-#include "core/wire.h"
-}
 
 namespace {
 
-constexpr uint32_t kThreads = GCOMP_DEV_THREADS;
 constexpr uint32_t kNonFiniteBits = 0x7f800000u; /* gcomp_abs_bits of Inf; NaN lies above */
-
-/* call->absmax = max gcomp_abs_bits(x_i): an integer maximum, so the
- * order of the atomics does not matter. */
-__global__ void __launch_bounds__(kThreads)
-    absmax(const float *x, uint64_t n, gcomp_dev_call *call) {
-  if (gcomp_dev_failed(call)) return;
-  uint32_t m = 0;
-  uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
-  for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride)
-    m = max(m, gcomp_abs_bits(x[i]));
-  m = __reduce_max_sync(0xffffffffu, m);
-  if ((threadIdx.x & 31u) == 0 && m) atomicMax(&call->absmax, m);
-}
 
 /* A float sum of squares or magnitudes is finite unless an input is not. */
 __device__ bool finite_sum(double s) { return s <= 1.7976931348623157e308; }
@@ -83,34 +68,15 @@ __global__ void bl_scale(int method, uint64_t n, uint32_t levels, gcomp_dev_call
   if (r != gcompSuccess) gcomp_dev_fail(call, r);
 }
 
-/* After the body, whose size the host knew: a refused vector leaves no
- * header behind. */
-__global__ void bl_header(uint8_t *dst, size_t cap, gcomp_dev_header h, uint64_t body_bytes,
-                          gcomp_dev_call *call) {
-  if (gcomp_dev_failed(call)) return;
-  gcomp_dev_put_header(dst, cap, h, body_bytes, call);
+/* Where the CPU's auto always writes one packing, that one. */
+gcompPacking_t packing_of(gcompMethod_t m) {
+  return gcomp_dev_bl_family_of(m) == GCOMP_DEV_BL_SIGN ? gcompPackStructured : gcompPackFixed;
 }
 
-gcomp_dev_symbols symbols_of(int method) {
-  switch (method) {
-  case gcompNaturalDithering: return GCOMP_DEV_SYM_ND;
-  case gcompNaturalCompression: return GCOMP_DEV_SYM_NATURAL;
-  default: return GCOMP_DEV_SYM_UNBIASED; /* qsgd, terngrad */
-  }
-}
-
-/* Body bytes of the codecs whose size does not depend on the data. */
-uint64_t known_body_bytes(gcomp_dev_bl_family fam, uint64_t n) {
-  return fam == GCOMP_DEV_BL_CAST ? 2 * n : (31 + n + 7) / 8;
-}
-
-}  // namespace
-
-gcompResult_t gcomp_dev_bl_supported(const gcompCodecConfig_t *cfg) {
-  gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(cfg->method);
-  gcompPacking_t p = cfg->packing, want = gcomp_dev_bl_packing(cfg->method);
-  const char *name = gcompMethodName(cfg->method);
-  /* Where the CPU's auto always writes one packing, that one. */
+gcompResult_t supported(const gcomp_codec_view *c) {
+  gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(c->method);
+  gcompPacking_t p = c->packing, want = packing_of(c->method);
+  const char *name = gcompMethodName(c->method);
   if (p == want || (p == gcompPackAuto && (fam == GCOMP_DEV_BL_CAST || fam == GCOMP_DEV_BL_SIGN)))
     return gcompSuccess;
   /* The symbols of a fixed section can go to the entropy section instead. */
@@ -125,57 +91,116 @@ gcompResult_t gcomp_dev_bl_supported(const gcompCodecConfig_t *cfg) {
                     gcomp_packing_name(p), gcomp_packing_name(want));
 }
 
-gcompPacking_t gcomp_dev_bl_packing(gcompMethod_t m) {
-  return gcomp_dev_bl_family_of(m) == GCOMP_DEV_BL_SIGN ? gcompPackStructured : gcompPackFixed;
+/* What supported() let through: entropy, or the packing auto resolves to. */
+int packing(const gcomp_codec_view *c) {
+  return c->packing == gcompPackEntropy ? (int)gcompPackEntropy : (int)packing_of(c->method);
 }
 
-int gcomp_dev_bl_fixed(gcompMethod_t m) {
-  gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(m);
-  return fam == GCOMP_DEV_BL_LEVELS || fam == GCOMP_DEV_BL_NATURAL;
-}
+/* Body bytes of the codecs whose size does not depend on the data. */
+uint64_t cast_bytes(uint64_t n) { return 2 * n; }
+uint64_t sign_bytes(uint64_t n) { return (31 + n + 7) / 8; }
 
-gcompResult_t gcomp_dev_bl_encode(const gcomp_dev_bl_args *a, const float *x, uint64_t seed,
-                                  const gcomp_dev_fixed *f, double *na, double *nb,
-                                  uint8_t *dst, size_t cap, const gcomp_dev_header *h,
-                                  gcomp_dev_call *call, cudaStream_t s) {
-  int m = a->method;
-  gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(m);
-  uint64_t body = known_body_bytes(fam, a->n);
-  /* As for identity: a size known in advance is refused by the call. */
-  if ((fam == GCOMP_DEV_BL_CAST || fam == GCOMP_DEV_BL_SIGN) && cap - GCOMP_HEADER_BYTES < body)
-    return gcomp_fail(gcompDstTooSmall, "dst holds %zu bytes, %s needs %llu", cap,
-                      gcompMethodName(a->method), (unsigned long long)(GCOMP_HEADER_BYTES + body));
-  if (m == gcompQsgd || m == gcompNaturalDithering)
-    GCOMP_TRY(gcomp_dev_sumsq(x, a->n, na, nb, call, s));
-  else if (m == gcompScaledSign)
-    GCOMP_TRY(gcomp_dev_sumabs(x, a->n, na, nb, call, s));
+/* The symbol functions of a section codec: what encode makes, and the value
+ * rule decode needs (QSGD and TernGrad round unbiased, decode as sd). */
+template <int M>
+struct symbols {
+  using encode = gcomp_sym_unbiased;
+  using decode = gcomp_sym_sd;
+};
+template <>
+struct symbols<gcompNaturalDithering> {
+  using encode = gcomp_sym_nd;
+  using decode = gcomp_sym_nd;
+};
+template <>
+struct symbols<gcompNaturalCompression> {
+  using encode = gcomp_sym_natural;
+  using decode = gcomp_sym_natural;
+};
+
+template <int M>
+gcompResult_t encode(const gcomp_dev_plan *p, const gcomp_dev_enc *e) {
+  constexpr gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(M);
+  double *na = gcomp_dev_at<double>(e->ws, p->norm_a), *nb = gcomp_dev_at<double>(e->ws, p->norm_b);
+  if (M == gcompQsgd || M == gcompNaturalDithering)
+    GCOMP_TRY(gcomp_dev_sumsq(e->x, p->n, na, nb, e->call, e->s));
+  else if (M == gcompScaledSign)
+    GCOMP_TRY(gcomp_dev_sumabs(e->x, p->n, na, nb, e->call, e->s));
   else
-    absmax<<<gcomp_dev_blocks(a->n, kThreads, 4096), kThreads, 0, s>>>(x, a->n, call);
+    GCOMP_TRY(gcomp_dev_absmax(e->x, p->n, e->call, e->s));
+  bl_scale<<<1, 1, 0, e->s>>>(M, p->n, (uint32_t)p->c.iparam, e->call);
   GCOMP_LAUNCHED();
-  bl_scale<<<1, 1, 0, s>>>(m, a->n, (uint32_t)a->iparam, call);
-  GCOMP_LAUNCHED();
-  if (gcomp_dev_bl_fixed(a->method) && a->rans)
-    return gcomp_dev_encode_rans(symbols_of(m), x, seed, f, a->rans, dst, cap, h, call, s);
-  if (gcomp_dev_bl_fixed(a->method))
-    return gcomp_dev_encode_fixed(symbols_of(m), x, seed, f, dst, cap, h, call, s);
-  if (fam == GCOMP_DEV_BL_CAST)
-    GCOMP_TRY(gcomp_dev_cast_encode(m == gcompBf16, x, a->n, dst, call, s));
-  else
-    GCOMP_TRY(gcomp_dev_sign_encode(x, a->n, dst, call, s));
-  bl_header<<<1, 1, 0, s>>>(dst, cap, *h, body, call);
-  GCOMP_LAUNCHED();
-  return gcompSuccess;
+  if constexpr (fam == GCOMP_DEV_BL_LEVELS || fam == GCOMP_DEV_BL_NATURAL) {
+    return gcomp_dev_levels_encode<typename symbols<M>::encode>(p, e);
+  } else if constexpr (fam == GCOMP_DEV_BL_CAST) {
+    GCOMP_TRY(gcomp_dev_cast_encode(M == gcompBf16, e->x, p->n, e->dst, e->call, e->s));
+    return gcomp_dev_header_after(e->dst, e->cap, e->h, cast_bytes(p->n), e->call, e->s);
+  } else {
+    GCOMP_TRY(gcomp_dev_sign_encode(e->x, p->n, e->dst, e->call, e->s));
+    return gcomp_dev_header_after(e->dst, e->cap, e->h, sign_bytes(p->n), e->call, e->s);
+  }
 }
 
-gcompResult_t gcomp_dev_bl_decode(const gcomp_dev_bl_args *a, const uint8_t *src,
-                                  const gcomp_dev_fixed *f, float *out, int to_dst, float beta,
-                                  gcomp_dev_call *call, cudaStream_t s) {
-  int m = a->method;
-  if (gcomp_dev_bl_fixed(a->method) && a->rans)
-    return gcomp_dev_decode_rans(symbols_of(m), src, f, a->rans, out, to_dst, beta, call, s);
-  if (gcomp_dev_bl_fixed(a->method))
-    return gcomp_dev_decode_fixed(symbols_of(m), src, f, out, to_dst, beta, call, s);
-  if (gcomp_dev_bl_family_of(m) == GCOMP_DEV_BL_CAST)
-    return gcomp_dev_cast_decode(m == gcompBf16, src, a->n, out, to_dst, beta, call, s);
-  return gcomp_dev_sign_decode(src, a->n, out, to_dst, beta, call, s);
+template <int M>
+gcompResult_t decode(const gcomp_dev_plan *p, const gcomp_dev_dec *d) {
+  constexpr gcomp_dev_bl_family fam = gcomp_dev_bl_family_of(M);
+  if constexpr (fam == GCOMP_DEV_BL_LEVELS || fam == GCOMP_DEV_BL_NATURAL)
+    return gcomp_dev_levels_decode<typename symbols<M>::decode>(p, d);
+  else if constexpr (fam == GCOMP_DEV_BL_CAST)
+    return gcomp_dev_cast_decode(M == gcompBf16, d->src, p->n, d->out, d->to_dst, d->beta,
+                                 d->call, d->s);
+  else
+    return gcomp_dev_sign_decode(d->src, p->n, d->out, d->to_dst, d->beta, d->call, d->s);
 }
+
+/* The methods' header_ok (param +0.0, bit for bit; the block field holds s
+ * or is 0), then the body checks the CPU decoders make before reading any
+ * value. Sign keeps its scale in call->gamma. */
+template <int M>
+struct rules {
+  __device__ static bool header_ok(double param, uint64_t iparam) {
+    if (M == gcompQsgd || M == gcompNaturalDithering)
+      return gcomp_is_plus_zero(param) && gcomp_dev_bl_limit(M, iparam) != 0;
+    return gcomp_is_plus_zero(param) && iparam == 0;
+  }
+  __device__ static gcompResult_t framing(const gcomp_dev_hdr_job &j) {
+    uint64_t bits = j.call->body_bits, n = j.e.n;
+    switch (gcomp_dev_bl_family_of(M)) {
+    case GCOMP_DEV_BL_LEVELS:
+      return gcomp_dev_levels_framing(
+          j, gcomp_dev_bl_limit(M, gcomp_dev_ld_u64(j.src + GCOMP_WIRE_IPARAM)));
+    case GCOMP_DEV_BL_NATURAL: /* natural.c read_section, the section's chunk table */
+      return bits % 8 || j.e.chunks > bits / 8 / 4 ? gcompCorruptPayload : gcompSuccess;
+    case GCOMP_DEV_BL_CAST: return bits == 16 * n ? gcompSuccess : gcompCorruptPayload;
+    case GCOMP_DEV_BL_SIGN: { /* sign.c read_structured; 31 + n >= 32 bits are there */
+      if (bits != 31 + n) return gcompCorruptPayload;
+      uint32_t u = gcomp_dev_ld_u32(j.src + GCOMP_HEADER_BYTES) & 0x7fffffffu;
+      if ((u >> 23) == 0xffu) return gcompCorruptPayload;
+      j.call->gamma = gcomp_u2f(u);
+      return gcompSuccess;
+    }
+    default: return gcompInternalError;
+    }
+  }
+};
+
+}  // namespace
+
+/* Fields: id, reduces (each scale comes from a reduction of x), supported,
+ * packing, plan (the section's scratch; none for a body of known size),
+ * known_body, encode, verify, decode. */
+#define GCOMP_DEV_BL_ENTRY(M, plan, known) \
+  {M, 1, supported, packing, plan, known, encode<M>, gcomp_dev_verify<rules<M>>, decode<M>}
+
+const gcomp_dev_method gcomp_dev_method_qsgd =
+    GCOMP_DEV_BL_ENTRY(gcompQsgd, gcomp_dev_levels_plan, nullptr);
+const gcomp_dev_method gcomp_dev_method_natural_dithering =
+    GCOMP_DEV_BL_ENTRY(gcompNaturalDithering, gcomp_dev_levels_plan, nullptr);
+const gcomp_dev_method gcomp_dev_method_terngrad =
+    GCOMP_DEV_BL_ENTRY(gcompTernGrad, gcomp_dev_levels_plan, nullptr);
+const gcomp_dev_method gcomp_dev_method_natural =
+    GCOMP_DEV_BL_ENTRY(gcompNaturalCompression, gcomp_dev_levels_plan, nullptr);
+const gcomp_dev_method gcomp_dev_method_fp16 = GCOMP_DEV_BL_ENTRY(gcompFp16, nullptr, cast_bytes);
+const gcomp_dev_method gcomp_dev_method_bf16 = GCOMP_DEV_BL_ENTRY(gcompBf16, nullptr, cast_bytes);
+const gcomp_dev_method gcomp_dev_method_sign =
+    GCOMP_DEV_BL_ENTRY(gcompScaledSign, nullptr, sign_bytes);

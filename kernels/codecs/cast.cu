@@ -1,11 +1,11 @@
 /* fp16 and bf16 bodies (cast.c, packing fixed): n little-endian 16-bit
  * words, converted by host/shared/half.h's integer code, so the words do
  * not depend on which side converted. The range checks come first
- * (device_baselines.cu), so the body kernel never meets a value that
+ * (codecs/baselines.cu), so the body kernel never meets a value that
  * rounds to Inf. Four values a thread: one 16-byte load, one 8-byte store
  * when both sides are aligned, else byte by byte (the body sits at any
  * offset of the caller's dst). */
-#include "stages/stages.cuh"
+#include "codecs/baselines.cuh"
 
 #include "shared/half.h"
 

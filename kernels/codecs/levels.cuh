@@ -1,28 +1,21 @@
-/* The symbol functions of the fixed section (device_fixed.cu): what one
- * codec turns a coordinate into, what a symbol decodes to, and what the
- * encoder checks on a chunk's largest symbol. Each calls the host/shared
- * math its CPU codec calls, so the kernels decide every symbol exactly as
- * level_stream.c and natural.c do.
- *
- * A functor S provides:
- *   kBase    bytes before the section: 4 for the level codecs (the 31-bit
- *            scale and a pad bit; a zero scale is the zero vector and ends
- *            the body), 0 for natural compression (the section alone);
- *   kRandom  whether encode uses the Philox word r;
- *   encode(x, scale, K, r)      the u32 symbol of x;
- *   check(zmax, scale, K)       level_stream.c's check_levels on the
- *                               chunk's largest symbol: a status code;
- *   decode(z, scale, K, &v)     false for a symbol no encoder writes. */
+/* What the codecs with a fixed or entropy section share (Sparse Dithering,
+ * QSGD, natural dithering, TernGrad, natural compression): their symbol
+ * functions (the contract is pack/section.cuh's), each calling the
+ * host/shared math its CPU codec calls, so the kernels decide every symbol
+ * exactly as host/pack/levels.c and natural.c do; the plan, body and
+ * framing of a section codec. */
 #ifndef GCOMP_KERNELS_CODECS_LEVELS_CUH
 #define GCOMP_KERNELS_CODECS_LEVELS_CUH
 
-#include "core/common.cuh"
+#include "core/method.cuh"
+#include "pack/rans.cuh"
+#include "pack/section.cuh"
 
-#include "shared/fixed_pack.h"
+#include "shared/bits.h"
 #include "shared/natural.h"
 #include "shared/natural_dithering.h"
-#include "shared/philox.h"
 #include "shared/sparse_dithering.h"
+#include "shared/wire_layout.h"
 
 /* The level rules: Q::level(x, scale, K, r) is the signed level,
  * Q::value(v, scale, K) its decoded value (|value| grows with |v|). */
@@ -80,7 +73,7 @@ struct gcomp_sym_levels {
   }
 };
 
-/* The level codecs' symbol functions, by gcomp_dev_symbols. */
+/* The level codecs' symbol functions. */
 using gcomp_sym_sd = gcomp_sym_levels<gcomp_q_nearest>;
 using gcomp_sym_unbiased = gcomp_sym_levels<gcomp_q_unbiased>;
 using gcomp_sym_nd = gcomp_sym_levels<gcomp_q_natural_dithering>;
@@ -101,65 +94,71 @@ struct gcomp_sym_natural {
   }
 };
 
-/* Symbols of x[i .. i + 4), i a multiple of 4 so the four share one
- * Philox draw as on the CPU; values past n give 0. Shared by the fixed
- * (device_fixed.cu) and entropy (device_rans_encode.cu) sections. */
+/* The symbol functions the sections are built for (explicit instantiations
+ * in pack/fixed.cu and pack/rans_*.cu): the encoders, and the value rules
+ * of the decoders (the unbiased codecs decode as sd: gamma * level). */
+#define GCOMP_DEV_SECTION_ENCODERS(X) \
+  X(gcomp_sym_sd) X(gcomp_sym_unbiased) X(gcomp_sym_nd) X(gcomp_sym_natural)
+#define GCOMP_DEV_SECTION_DECODERS(X) X(gcomp_sym_sd) X(gcomp_sym_nd) X(gcomp_sym_natural)
+
+/* A section codec's part of the plan: the chunk scratch, and the rANS
+ * region when it packs entropy. */
+static inline gcompResult_t gcomp_dev_levels_plan(gcomp_dev_plan *p, size_t *at) {
+  GCOMP_TRY(gcomp_dev_section_plan(p->n, &p->sec, at));
+  if (p->c.packing == gcompPackEntropy) {
+    size_t bytes;
+    GCOMP_TRY(gcomp_dev_rans_bytes(p->n, &bytes));
+    p->region = gcomp_dev_take(at, bytes);
+  }
+  return gcompSuccess;
+}
+
+/* The section of symbols S of e->x, entropy-packed when the plan has the
+ * rANS region, else fixed; the scale and K in e->call. */
 template <class S>
-__device__ void gcomp_dev_quantize4(const float *x, uint64_t n, uint64_t seed, uint64_t i,
-                                    float gamma, uint32_t K, uint32_t z[4]) {
-  float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  if (i >= n) {
-    for (int k = 0; k < 4; k++) z[k] = 0;
-    return;
-  }
-  if (i + 4 <= n && ((uintptr_t)x & 15u) == 0) {
-    float4 q = *reinterpret_cast<const float4 *>(x + i);
-    v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
-  } else {
-    for (int k = 0; k < 4; k++) v[k] = i + k < n ? x[i + k] : 0.0f;
-  }
-  gcomp_u32x4 r = {{0u, 0u, 0u, 0u}};
-  if (S::kRandom) r = gcomp_philox(seed, GCOMP_STREAM_ROUNDING, i >> 2);
-  for (int k = 0; k < 4; k++) z[k] = S::encode(v[k], gamma, K, r.v[k]);
+gcompResult_t gcomp_dev_levels_encode(const gcomp_dev_plan *p, const gcomp_dev_enc *e) {
+  gcomp_dev_fixed f = gcomp_dev_section_of(p, e->ws);
+  void *rans = gcomp_dev_at<void>(e->ws, p->region);
+  if (rans)
+    return gcomp_dev_encode_rans<S>(e->x, e->seed, &f, rans, e->dst, e->cap, e->h, e->call, e->s);
+  return gcomp_dev_encode_fixed<S>(e->x, e->seed, &f, e->dst, e->cap, e->h, e->call, e->s);
 }
 
-/* Quantizes the chunk at x[off, off + len) with the block's threads and
- * counts key(z) of each symbol in the shared hist; returns the largest
- * symbol the thread saw (padding symbols, 0, included). Every thread runs
- * the same trip count, so whole warps meet in __match_any_sync: one shared
- * atomic per distinct key per warp instead of 32 colliding ones (most
- * symbols share a handful of keys). For the fixed section's escape counts
- * and the entropy section's letter counts. */
-template <class S, class Key>
-__device__ uint32_t gcomp_dev_count_keys(const float *x, uint64_t n, uint64_t seed, uint64_t off,
-                                         uint32_t len, float gamma, uint32_t K, Key key,
-                                         uint32_t *hist) {
-  uint32_t lane = threadIdx.x & 31u, zmax = 0;
-  for (uint32_t g = threadIdx.x; g < GCOMP_FIXED_CHUNK / 4; g += blockDim.x) {
-    uint32_t z[4];
-    gcomp_dev_quantize4<S>(x, n, seed, off + 4 * g, gamma, K, z);
-    for (int k = 0; k < 4; k++) {
-      bool in = 4 * g + k < len;
-      uint32_t kk = in ? key(z[k]) : 0xffffffffu;
-      zmax = max(zmax, z[k]);
-      unsigned peers = __match_any_sync(0xffffffffu, kk);
-      if (in && lane == (uint32_t)__ffs(peers) - 1) atomicAdd(&hist[kk], __popc(peers));
-    }
-  }
-  return zmax;
-}
-
-/* Symbols in chunk c of n: the fixed and the entropy section both cut the
- * symbols into chunks of 4096. */
-__device__ inline uint32_t gcomp_dev_chunk_len(uint64_t n, uint64_t c) {
-  uint64_t left = n - c * GCOMP_FIXED_CHUNK;
-  return left < GCOMP_FIXED_CHUNK ? (uint32_t)left : GCOMP_FIXED_CHUNK;
-}
-
-/* A scaled codec's zero scale is the zero vector: no section at all. */
+/* A verified section of values S into d->out. */
 template <class S>
-__device__ bool gcomp_dev_zero_vector(float gamma) {
-  return S::kBase != 0 && gamma == 0.0f;
+gcompResult_t gcomp_dev_levels_decode(const gcomp_dev_plan *p, const gcomp_dev_dec *d) {
+  gcomp_dev_fixed f = gcomp_dev_section_of(p, d->ws);
+  void *rans = gcomp_dev_at<void>(d->ws, p->region);
+  if (rans)
+    return gcomp_dev_decode_rans<S>(d->src, &f, rans, d->out, d->to_dst, d->beta, d->call, d->s);
+  return gcomp_dev_decode_fixed<S>(d->src, &f, d->out, d->to_dst, d->beta, d->call, d->s);
 }
+
+#ifdef __CUDACC__
+
+/* host/pack/levels.c's decode up to the chunks, for the codecs whose body
+ * is a 31-bit scale, a pad bit and a section of levels at most K (0: the
+ * header's parameter allows none): K, gamma, framing. */
+__device__ inline gcompResult_t gcomp_dev_levels_framing(const gcomp_dev_hdr_job &j, uint32_t K) {
+  gcomp_dev_call *call = j.call;
+  if (K == 0) return gcompCorruptPayload;
+  uint64_t bits = call->body_bits;
+  if (bits < 31) return gcompCorruptPayload;
+  /* ceil(31 / 8) = 4 bytes are there */
+  uint32_t word = gcomp_dev_ld_u32(j.src + GCOMP_HEADER_BYTES);
+  uint32_t u = word & 0x7fffffffu, exp = u >> 23;
+  if (u != 0 && (exp == 0 || exp == 255)) return gcompCorruptPayload;
+  /* FORMAT.md: a zero gamma ends the body after 32 bits, the 32nd zero. */
+  if (u == 0 && (bits != 32 || (word >> 31))) return gcompCorruptPayload;
+  if (u != 0) {
+    if (bits % 8 || (word >> 31)) return gcompCorruptPayload;
+    if (j.e.chunks > (bits / 8 - 4) / 4) return gcompCorruptPayload; /* the table */
+  }
+  call->gamma = gcomp_u2f(u);
+  call->K = K;
+  return gcompSuccess;
+}
+
+#endif /* __CUDACC__ */
 
 #endif

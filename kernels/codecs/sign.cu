@@ -1,14 +1,14 @@
 /* Scaled sign bodies (sign.c, packing structured): the scale's 31 bits,
  * then bit 31 + i = x_i's sign bit (shared/scaled_sign.h). The scale is in
  * call->gamma: from the canonical sum of |x_i| when encoding
- * (device_baselines.cu), from the verified header when decoding.
+ * (codecs/baselines.cu), from the verified header when decoding.
  *
  * Encode makes the body as 32-bit words, one warp a word: lane b owns body
  * bit 32 k + b, which is scale bit b in word 0 and otherwise the sign of
  * x_(32 k + b - 31), so one ballot is the word. Reads stay coalesced (the
  * warp's 32 values are consecutive) and nothing has to be shifted across
  * words. */
-#include "stages/stages.cuh"
+#include "codecs/baselines.cuh"
 
 #include "shared/scaled_sign.h"
 

@@ -19,6 +19,7 @@
 
 #include <cub/device/device_scan.cuh>
 
+#include "core/verify.cuh"
 #include "shared/bits.h"
 
 namespace {
@@ -289,3 +290,45 @@ gcompResult_t gcomp_dev_sc_encode(const float *x, const gcomp_dev_sc_args *a, ui
   GCOMP_LAUNCHED();
   return gcompSuccess;
 }
+
+namespace {
+
+gcompResult_t plan(gcomp_dev_plan *p, size_t *at) {
+  size_t bytes;
+  GCOMP_TRY(gcomp_dev_sc_bytes(p->n, p->c.iparam, &bytes));
+  p->region = gcomp_dev_take(at, bytes);
+  return gcompSuccess;
+}
+
+gcompResult_t encode(const gcomp_dev_plan *p, const gcomp_dev_enc *e) {
+  gcomp_dev_sc_args a = {p->n, p->c.iparam, p->c.param, (int)p->c.packing};
+  return gcomp_dev_sc_encode(e->x, &a, e->seed, gcomp_dev_at<void>(e->ws, p->region), e->dst,
+                             e->cap, e->h, e->call, e->s);
+}
+
+gcompResult_t decode(const gcomp_dev_plan *p, const gcomp_dev_dec *d) {
+  return gcomp_dev_sc_decode(d->src, p->n, p->c.iparam, gcomp_dev_at<void>(d->ws, p->region),
+                             d->out, d->to_dst, d->beta, d->call, d->s);
+}
+
+/* spherical.c's header_ok; the body is gcomp_dev_sc_decode's to check. */
+struct rules : gcomp_dev_no_framing {
+  __device__ static bool header_ok(double param, uint64_t iparam) {
+    return param > 0.0 && param < 1.0 && gcomp_sc_alpha_s(param) > 0 && iparam >= 1 &&
+           iparam <= 64;
+  }
+};
+
+}  // namespace
+
+const gcomp_dev_method gcomp_dev_method_spherical = {
+    gcompSpherical,                  /* id */
+    0,                               /* reduces: the blocks' own sums */
+    gcomp_dev_any_packing,           /* supported: structured, direct, auto */
+    gcomp_dev_packing_as_configured, /* packing */
+    plan,                            /* plan: the spherical region */
+    nullptr,                         /* known_body */
+    encode,                          /* encode */
+    gcomp_dev_verify<rules>,         /* verify */
+    decode,                          /* decode */
+};

@@ -1,10 +1,10 @@
-/* What the Spherical Compression encoder (device_spherical.cu) and decoder
- * (device_spherical_decode.cu) share: how they carve their workspace region
+/* What the Spherical Compression encoder (codecs/spherical.cu) and decoder
+ * (codecs/spherical_decode.cu) share: how they carve their workspace region
  * and the scalars one call passes from kernel to kernel. */
 #ifndef GCOMP_KERNELS_CODECS_SPHERICAL_CUH
 #define GCOMP_KERNELS_CODECS_SPHERICAL_CUH
 
-#include "stages/stages.cuh"
+#include "core/method.cuh"
 
 #include "codecs/spherical_walk.cuh"
 #include "shared/spherical.h"
@@ -42,6 +42,27 @@ __host__ __device__ inline uint32_t gcomp_sc_block_len(uint64_t n, uint64_t m, u
   uint64_t left = n - b * m;
   return (uint32_t)(left < m ? left : m);
 }
+
+struct gcomp_dev_sc_args {
+  uint64_t n, m; /* coded length, block */
+  double alpha;
+  int packing;   /* as configured: auto, structured or direct */
+};
+
+/* Workspace bytes of the spherical region for n coordinates in blocks of m. */
+gcompResult_t gcomp_dev_sc_bytes(uint64_t n, uint64_t m, size_t *bytes);
+
+/* The body and the header (the packing byte decided on the device, as
+ * host/codecs/spherical.c decides it), x[0..n) already rotated. */
+gcompResult_t gcomp_dev_sc_encode(const float *x, const gcomp_dev_sc_args *a, uint64_t seed,
+                                  void *region, uint8_t *dst, size_t cap,
+                                  const gcomp_dev_header *h, gcomp_dev_call *call,
+                                  cudaStream_t s);
+
+/* A verified spherical payload into out[0..n), as gcomp_dev_decode_fixed. */
+gcompResult_t gcomp_dev_sc_decode(const uint8_t *src, uint64_t n, uint64_t m, void *region,
+                                  float *out, int to_dst, float beta, gcomp_dev_call *call,
+                                  cudaStream_t s);
 
 /* The structured body once sc_layout has written the header (nothing when
  * the packing is direct or the call failed): device_spherical_pack.cu. */

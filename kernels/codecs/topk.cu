@@ -16,6 +16,7 @@
 
 #include <cub/device/device_scan.cuh>
 
+#include "core/verify.cuh"
 #include "shared/bits.h"
 #include "shared/golomb_rice.h"
 #include "shared/selection.h"
@@ -224,3 +225,42 @@ gcompResult_t gcomp_dev_topk_encode(const float *x, const gcomp_dev_tk_args *a,
   GCOMP_LAUNCHED();
   return gcompSuccess;
 }
+
+namespace {
+
+gcompResult_t plan(gcomp_dev_plan *p, size_t *at) {
+  size_t bytes;
+  GCOMP_TRY(gcomp_dev_k_plan(p));
+  GCOMP_TRY(gcomp_dev_tk_bytes(p->n, &bytes));
+  p->region = gcomp_dev_take(at, bytes);
+  return gcompSuccess;
+}
+
+gcompResult_t encode(const gcomp_dev_plan *p, const gcomp_dev_enc *e) {
+  gcomp_dev_tk_args a = {p->n, p->k, (int)p->c.packing};
+  return gcomp_dev_topk_encode(e->x, &a, e->check_finite, gcomp_dev_at<void>(e->ws, p->region),
+                               e->dst, e->cap, e->h, e->call, e->s);
+}
+
+/* Any k in 1..n: the header's, as the CPU's decoder takes it. */
+gcompResult_t decode(const gcomp_dev_plan *p, const gcomp_dev_dec *d) {
+  return gcomp_dev_topk_decode(d->src, p->n, gcomp_dev_at<void>(d->ws, p->region), d->out,
+                               d->to_dst, d->beta, d->call, d->s);
+}
+
+/* The body's framing is tk_head's. */
+struct rules : gcomp_dev_k_rules, gcomp_dev_no_framing {};
+
+}  // namespace
+
+const gcomp_dev_method gcomp_dev_method_topk = {
+    gcompTopK,                       /* id */
+    0,                               /* reduces */
+    gcomp_dev_any_packing,           /* supported: structured, direct, auto */
+    gcomp_dev_packing_as_configured, /* packing */
+    plan,                            /* plan: k, the Top-k region */
+    nullptr,                         /* known_body */
+    encode,                          /* encode */
+    gcomp_dev_verify<rules>,         /* verify */
+    decode,                          /* decode */
+};

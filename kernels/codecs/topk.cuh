@@ -6,7 +6,7 @@
 #ifndef GCOMP_KERNELS_CODECS_TOPK_CUH
 #define GCOMP_KERNELS_CODECS_TOPK_CUH
 
-#include "stages/stages.cuh"
+#include "stages/select.cuh"
 
 #include "shared/topk.h"
 

@@ -1,7 +1,7 @@
 /* The fixed section (docs/FORMAT.md), one 256-thread block per
- * 4096-symbol chunk, making host/fixed_stream.c's bytes for every codec
+ * 4096-symbol chunk, making host/pack/fixed.c's bytes for every codec
  * that uses it: the kernels are templates on the codec's symbol function
- * (device_symbols.cuh), so the section's logic exists once.
+ * (pack/section.cuh), so the section's logic exists once.
  *
  * Encode is two passes over x with a CUB scan between them: `fixed_count`
  * quantizes a chunk and picks its width from the escape counts, the scan
@@ -14,15 +14,15 @@
  * Decode reads the chunk table, scans it, and unpacks each chunk; every
  * length, count and escape is checked as host/fixed_stream.c does before it
  * is used, so a forged payload cannot make a block read out of bounds. */
-#include "stages/stages.cuh"
+#include "pack/section.cuh"
 
 #include <cub/block/block_scan.cuh>
 #include <cub/device/device_scan.cuh>
 
+#include "codecs/levels.cuh" /* the symbol functions to build */
 #include "shared/bits.h"
 #include "shared/fixed_pack.h"
 #include "shared/philox.h"
-#include "codecs/levels.cuh"
 
 namespace {
 
@@ -277,7 +277,7 @@ __global__ void __launch_bounds__(kThreads) fixed_unpack(dec_job j) {
 }
 
 template <class S>
-gcompResult_t encode_fixed(const enc_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
+gcompResult_t encode(const enc_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
   unsigned blocks = (unsigned)f->chunks;
   fixed_count<S><<<blocks, kThreads, 0, s>>>(j);
   GCOMP_LAUNCHED();
@@ -291,7 +291,7 @@ gcompResult_t encode_fixed(const enc_job &j, const gcomp_dev_fixed *f, cudaStrea
 }
 
 template <class S>
-gcompResult_t decode_fixed(const dec_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
+gcompResult_t decode(const dec_job &j, const gcomp_dev_fixed *f, cudaStream_t s) {
   fixed_table<S><<<gcomp_dev_blocks(f->chunks, kThreads, 4096), kThreads, 0, s>>>(j);
   GCOMP_LAUNCHED();
   gcompResult_t r = gcomp_dev_chunk_scan(f, s);
@@ -312,39 +312,57 @@ gcompResult_t gcomp_dev_chunk_scan(const gcomp_dev_fixed *f, cudaStream_t s) {
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_dev_fixed_scan_bytes(uint64_t chunks, size_t *bytes) {
-  *bytes = 0;
-  GCOMP_CUDA_TRY(cub::DeviceScan::ExclusiveSum(nullptr, *bytes, (uint64_t *)nullptr,
-                                               (uint64_t *)nullptr, (int)chunks));
+gcompResult_t gcomp_dev_section_plan(uint64_t n, gcomp_dev_section_layout *l, size_t *at) {
+  l->chunks = (n + GCOMP_FIXED_CHUNK - 1) / GCOMP_FIXED_CHUNK;
+  l->width = gcomp_dev_take(at, (size_t)l->chunks * 4);
+  l->escapes = gcomp_dev_take(at, (size_t)l->chunks * 4);
+  l->sizes = gcomp_dev_take(at, (size_t)l->chunks * 8);
+  l->offsets = gcomp_dev_take(at, (size_t)l->chunks * 8);
+  l->scan_bytes = 0;
+  GCOMP_CUDA_TRY(cub::DeviceScan::ExclusiveSum(nullptr, l->scan_bytes, (uint64_t *)nullptr,
+                                               (uint64_t *)nullptr, (int)l->chunks));
+  l->scan = gcomp_dev_take(at, l->scan_bytes);
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_dev_encode_fixed(gcomp_dev_symbols sym, const float *x, uint64_t seed,
-                                     const gcomp_dev_fixed *f, uint8_t *dst, size_t cap,
-                                     const gcomp_dev_header *h, gcomp_dev_call *call,
-                                     cudaStream_t s) {
-  enc_job j = {x,        f->n,       f->chunks, seed, f->width, f->escapes,
-               f->sizes, f->offsets, dst,       cap,  *h,       call};
-  switch (sym) {
-  case GCOMP_DEV_SYM_SD: return encode_fixed<gcomp_sym_sd>(j, f, s);
-  case GCOMP_DEV_SYM_UNBIASED: return encode_fixed<gcomp_sym_unbiased>(j, f, s);
-  case GCOMP_DEV_SYM_ND: return encode_fixed<gcomp_sym_nd>(j, f, s);
-  case GCOMP_DEV_SYM_NATURAL: return encode_fixed<gcomp_sym_natural>(j, f, s);
-  }
-  return gcomp_fail(gcompInternalError, "fixed section: symbol function %d", (int)sym);
+gcomp_dev_fixed gcomp_dev_section_of(const gcomp_dev_plan *p, void *ws) {
+  const gcomp_dev_section_layout &l = p->sec;
+  gcomp_dev_fixed f = {p->n,
+                       l.chunks,
+                       gcomp_dev_at<uint32_t>(ws, l.width),
+                       gcomp_dev_at<uint32_t>(ws, l.escapes),
+                       gcomp_dev_at<uint64_t>(ws, l.sizes),
+                       gcomp_dev_at<uint64_t>(ws, l.offsets),
+                       gcomp_dev_at<void>(ws, l.scan),
+                       l.scan_bytes};
+  return f;
 }
 
-/* Decoding depends on the value rule only: sd and the unbiased codecs
- * share gamma * level. */
-gcompResult_t gcomp_dev_decode_fixed(gcomp_dev_symbols sym, const uint8_t *src,
-                                     const gcomp_dev_fixed *f, float *out, int to_dst,
-                                     float beta, gcomp_dev_call *call, cudaStream_t s) {
-  dec_job j = {src, f->n, f->chunks, f->sizes, f->offsets, out, to_dst, beta, call};
-  switch (sym) {
-  case GCOMP_DEV_SYM_SD:
-  case GCOMP_DEV_SYM_UNBIASED: return decode_fixed<gcomp_sym_sd>(j, f, s);
-  case GCOMP_DEV_SYM_ND: return decode_fixed<gcomp_sym_nd>(j, f, s);
-  case GCOMP_DEV_SYM_NATURAL: return decode_fixed<gcomp_sym_natural>(j, f, s);
-  }
-  return gcomp_fail(gcompInternalError, "fixed section: symbol function %d", (int)sym);
+template <class S>
+gcompResult_t gcomp_dev_encode_fixed(const float *x, uint64_t seed, const gcomp_dev_fixed *f,
+                                     uint8_t *dst, size_t cap, const gcomp_dev_header *h,
+                                     gcomp_dev_call *call, cudaStream_t s) {
+  enc_job j = {x,        f->n,       f->chunks, seed, f->width, f->escapes,
+               f->sizes, f->offsets, dst,       cap,  *h,       call};
+  return encode<S>(j, f, s);
 }
+
+template <class S>
+gcompResult_t gcomp_dev_decode_fixed(const uint8_t *src, const gcomp_dev_fixed *f, float *out,
+                                     int to_dst, float beta, gcomp_dev_call *call,
+                                     cudaStream_t s) {
+  dec_job j = {src, f->n, f->chunks, f->sizes, f->offsets, out, to_dst, beta, call};
+  return decode<S>(j, f, s);
+}
+
+#define GCOMP_DEV_FIXED_ENCODER(S)                                                             \
+  template gcompResult_t gcomp_dev_encode_fixed<S>(const float *, uint64_t,                    \
+                                                   const gcomp_dev_fixed *, uint8_t *, size_t, \
+                                                   const gcomp_dev_header *, gcomp_dev_call *, \
+                                                   cudaStream_t);
+#define GCOMP_DEV_FIXED_DECODER(S)                                                            \
+  template gcompResult_t gcomp_dev_decode_fixed<S>(const uint8_t *, const gcomp_dev_fixed *,  \
+                                                   float *, int, float, gcomp_dev_call *,     \
+                                                   cudaStream_t);
+GCOMP_DEV_SECTION_ENCODERS(GCOMP_DEV_FIXED_ENCODER)
+GCOMP_DEV_SECTION_DECODERS(GCOMP_DEV_FIXED_DECODER)

@@ -1,11 +1,11 @@
-/* The entropy section (docs/FORMAT-rans.md) on the device: the stages
- * device_api.cu and device_baselines.cu call, and the layout of the
- * workspace region they share. Encode: device_rans_encode.cu; decode:
- * device_rans_decode.cu. */
+/* The entropy section (docs/FORMAT-rans.md) on the device: what the section
+ * codecs (codecs/levels.cuh) call, and the layout of the workspace region
+ * encode and decode share. Encode: pack/rans_encode.cu; decode:
+ * pack/rans_decode.cu. */
 #ifndef GCOMP_KERNELS_PACK_RANS_CUH
 #define GCOMP_KERNELS_PACK_RANS_CUH
 
-#include "stages/stages.cuh"
+#include "pack/section.cuh"
 
 #include "shared/rans.h"
 #include "shared/rans_table.h"
@@ -31,20 +31,21 @@ struct gcomp_dev_rans_state {
 /* Bytes of the region for n coded values. */
 gcompResult_t gcomp_dev_rans_bytes(uint64_t n, size_t *bytes);
 
-/* An entropy-packed body and the header, as gcomp_dev_encode_fixed (scale
- * and K in call; nothing written if the payload would pass dst + cap).
- * sym: the symbol function, as for the fixed section. f: its chunk sizes,
- * offsets and scan storage (rANS chunks are 4096 symbols too). */
-gcompResult_t gcomp_dev_encode_rans(gcomp_dev_symbols sym, const float *x, uint64_t seed,
-                                    const gcomp_dev_fixed *f, void *region, uint8_t *dst,
-                                    size_t cap, const gcomp_dev_header *h,
-                                    gcomp_dev_call *call, cudaStream_t s);
+/* An entropy-packed body of symbols S and the header, as
+ * gcomp_dev_encode_fixed (scale and K in call; nothing written if the
+ * payload would pass dst + cap). f: the section's chunk sizes, offsets and
+ * scan storage (rANS chunks are 4096 symbols too). */
+template <class S>
+gcompResult_t gcomp_dev_encode_rans(const float *x, uint64_t seed, const gcomp_dev_fixed *f,
+                                    void *region, uint8_t *dst, size_t cap,
+                                    const gcomp_dev_header *h, gcomp_dev_call *call,
+                                    cudaStream_t s);
 
 /* A verified entropy-packed body into out[0..n), as gcomp_dev_decode_fixed;
  * every reject rule of docs/FORMAT-rans.md gives gcompCorruptPayload. */
-gcompResult_t gcomp_dev_decode_rans(gcomp_dev_symbols sym, const uint8_t *src,
-                                    const gcomp_dev_fixed *f, void *region, float *out,
-                                    int to_dst, float beta, gcomp_dev_call *call,
+template <class S>
+gcompResult_t gcomp_dev_decode_rans(const uint8_t *src, const gcomp_dev_fixed *f, void *region,
+                                    float *out, int to_dst, float beta, gcomp_dev_call *call,
                                     cudaStream_t s);
 
 #endif

@@ -15,7 +15,7 @@
  * which chunk fails first does not change the code. */
 #include "pack/rans.cuh"
 
-#include "codecs/levels.cuh"
+#include "codecs/levels.cuh" /* the symbol functions to build */
 
 namespace {
 
@@ -180,10 +180,9 @@ gcompResult_t decode(const dec_job &j, const gcomp_dev_fixed *f, cudaStream_t s)
 
 }  // namespace
 
-/* As for the fixed section, decoding depends on the value rule only. */
-gcompResult_t gcomp_dev_decode_rans(gcomp_dev_symbols sym, const uint8_t *src,
-                                    const gcomp_dev_fixed *f, void *region, float *out,
-                                    int to_dst, float beta, gcomp_dev_call *call,
+template <class S>
+gcompResult_t gcomp_dev_decode_rans(const uint8_t *src, const gcomp_dev_fixed *f, void *region,
+                                    float *out, int to_dst, float beta, gcomp_dev_call *call,
                                     cudaStream_t s) {
   dec_job j = {src,
                f->n,
@@ -195,11 +194,12 @@ gcompResult_t gcomp_dev_decode_rans(gcomp_dev_symbols sym, const uint8_t *src,
                to_dst,
                beta,
                call};
-  switch (sym) {
-  case GCOMP_DEV_SYM_SD:
-  case GCOMP_DEV_SYM_UNBIASED: return decode<gcomp_sym_sd>(j, f, s);
-  case GCOMP_DEV_SYM_ND: return decode<gcomp_sym_nd>(j, f, s);
-  case GCOMP_DEV_SYM_NATURAL: return decode<gcomp_sym_natural>(j, f, s);
-  }
-  return gcomp_fail(gcompInternalError, "entropy section: symbol function %d", (int)sym);
+  return decode<S>(j, f, s);
 }
+
+/* As for the fixed section, decoding depends on the value rule only. */
+#define GCOMP_DEV_RANS_DECODER(S)                                                             \
+  template gcompResult_t gcomp_dev_decode_rans<S>(const uint8_t *, const gcomp_dev_fixed *,   \
+                                                  void *, float *, int, float,                \
+                                                  gcomp_dev_call *, cudaStream_t);
+GCOMP_DEV_SECTION_DECODERS(GCOMP_DEV_RANS_DECODER)

@@ -1,5 +1,5 @@
-/* The entropy section's encoder: host/rans_stream.c's bytes, with the
- * symbols of the fixed section's symbol functions (device_symbols.cuh).
+/* The entropy section's encoder: host/pack/entropy.c's bytes, with the
+ * symbols of the section's symbol functions (pack/section.cuh).
  *
  *   rans_hist<S>    one 256-thread block per 4096-symbol chunk: quantize,
  *                   count letters (integer atomics: exact in any order),
@@ -19,8 +19,8 @@
  * symbols and reading them back. */
 #include "pack/rans.cuh"
 
+#include "codecs/levels.cuh" /* the symbol functions to build */
 #include "shared/bits.h"
-#include "codecs/levels.cuh"
 
 namespace {
 
@@ -203,10 +203,11 @@ gcompResult_t gcomp_dev_rans_bytes(uint64_t n, size_t *bytes) {
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_dev_encode_rans(gcomp_dev_symbols sym, const float *x, uint64_t seed,
-                                    const gcomp_dev_fixed *f, void *region, uint8_t *dst,
-                                    size_t cap, const gcomp_dev_header *h,
-                                    gcomp_dev_call *call, cudaStream_t s) {
+template <class S>
+gcompResult_t gcomp_dev_encode_rans(const float *x, uint64_t seed, const gcomp_dev_fixed *f,
+                                    void *region, uint8_t *dst, size_t cap,
+                                    const gcomp_dev_header *h, gcomp_dev_call *call,
+                                    cudaStream_t s) {
   uint8_t *r = static_cast<uint8_t *>(region);
   enc_job j = {x,
                f->n,
@@ -220,11 +221,12 @@ gcompResult_t gcomp_dev_encode_rans(gcomp_dev_symbols sym, const float *x, uint6
                cap,
                *h,
                call};
-  switch (sym) {
-  case GCOMP_DEV_SYM_SD: return encode<gcomp_sym_sd>(j, f, s);
-  case GCOMP_DEV_SYM_UNBIASED: return encode<gcomp_sym_unbiased>(j, f, s);
-  case GCOMP_DEV_SYM_ND: return encode<gcomp_sym_nd>(j, f, s);
-  case GCOMP_DEV_SYM_NATURAL: return encode<gcomp_sym_natural>(j, f, s);
-  }
-  return gcomp_fail(gcompInternalError, "entropy section: symbol function %d", (int)sym);
+  return encode<S>(j, f, s);
 }
+
+#define GCOMP_DEV_RANS_ENCODER(S)                                                             \
+  template gcompResult_t gcomp_dev_encode_rans<S>(const float *, uint64_t,                    \
+                                                  const gcomp_dev_fixed *, void *, uint8_t *, \
+                                                  size_t, const gcomp_dev_header *,           \
+                                                  gcomp_dev_call *, cudaStream_t);
+GCOMP_DEV_SECTION_ENCODERS(GCOMP_DEV_RANS_ENCODER)

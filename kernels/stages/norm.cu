@@ -1,13 +1,14 @@
-/* The canonical sums of squares and of magnitudes (shared/norm.h) and the
- * scalars derived from them. One 256-thread block per 4096-value chunk,
- * then one per group of 256 partials, level by level: exactly the CPU's
- * lanes and trees, so the double that decides gamma is the same bits on
- * both sides. The level count follows from len alone, so the host
- * enqueues every level without waiting. */
+/* The reductions of x the codecs' scales come from: the canonical sums of
+ * squares and of magnitudes (shared/norm.h), and the largest magnitude.
+ * The sums take one 256-thread block per 4096-value chunk, then one per
+ * group of 256 partials, level by level: exactly the CPU's lanes and
+ * trees, so the double that decides a scale is the same bits on both
+ * sides. The level count follows from len alone, so the host enqueues
+ * every level without waiting. */
 #include "stages/stages.cuh"
 
+#include "shared/bits.h"
 #include "shared/norm.h"
-#include "shared/sparse_dithering.h"
 
 namespace {
 
@@ -61,24 +62,19 @@ __global__ void check_rotatable(gcomp_dev_call *call) {
   double s = call->sumsq;
   if (!finite_sum(s))
     gcomp_dev_fail(call, gcompNonFiniteInput);
-  else if (s > 0x1p200) /* encode.c's GCOMP_ROTATE_MAX_SUMSQ */
+  else if (s > 0x1p200) /* pipeline.c's GCOMP_ROTATE_MAX_SUMSQ */
     gcomp_dev_fail(call, gcompParameterOutOfRange);
 }
 
-__global__ void sd_scale(double param, uint64_t n, uint32_t K, gcomp_dev_call *call) {
+__global__ void __launch_bounds__(GCOMP_DEV_THREADS)
+    absmax(const float *x, uint64_t n, gcomp_dev_call *call) {
   if (gcomp_dev_failed(call)) return;
-  double s = call->sumsq;
-  if (!finite_sum(s)) {
-    gcomp_dev_fail(call, gcompNonFiniteInput);
-    return;
-  }
-  gcomp_sd_scale sc;
-  if (gcomp_sd_scale_init(param, n, s, &sc) != 0) {
-    gcomp_dev_fail(call, gcompParameterOutOfRange);
-    return;
-  }
-  call->gamma = sc.gamma;
-  call->K = K;
+  uint32_t m = 0;
+  uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
+  for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride)
+    m = max(m, gcomp_abs_bits(x[i]));
+  m = __reduce_max_sync(0xffffffffu, m);
+  if ((threadIdx.x & 31u) == 0 && m) atomicMax(&call->absmax, m);
 }
 
 /* The canonical sum into *sum, a device address. */
@@ -122,9 +118,9 @@ gcompResult_t gcomp_dev_check_rotatable(gcomp_dev_call *call, cudaStream_t s) {
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_dev_sd_scale(double param, uint64_t n, uint32_t K,
-                                 gcomp_dev_call *call, cudaStream_t s) {
-  sd_scale<<<1, 1, 0, s>>>(param, n, K, call);
+gcompResult_t gcomp_dev_absmax(const float *x, uint64_t n, gcomp_dev_call *call,
+                               cudaStream_t s) {
+  absmax<<<gcomp_dev_blocks(n, GCOMP_DEV_THREADS, 4096), GCOMP_DEV_THREADS, 0, s>>>(x, n, call);
   GCOMP_LAUNCHED();
   return gcompSuccess;
 }
