@@ -1,7 +1,8 @@
 /* Identity (codec 0, docs/FORMAT.md): the n floats as they are, packing
  * direct. The body's size is known before any kernel runs, so the call
- * refuses a small dst itself; the header follows the body, so a refused
- * vector leaves none. */
+ * refuses a small dst itself. A NaN or Inf is refused by a pass of its own
+ * before the body is written (docs/GPU.md: a refused encode leaves dst
+ * untouched, as the CPU's); with rotate=1 the rotation has checked x. */
 #include "core/method.cuh"
 #include "core/verify.cuh"
 
@@ -11,12 +12,11 @@ namespace {
 
 constexpr uint32_t kThreads = GCOMP_DEV_THREADS;
 
+/* pipeline.c's check_finite, reading only. */
 __global__ void __launch_bounds__(kThreads)
-    identity_body(const float *x, uint64_t n, int check, uint8_t *dst, gcomp_dev_call *call) {
+    identity_finite(const float *x, uint64_t n, gcomp_dev_call *call) {
   if (gcomp_dev_failed(call)) return;
-  uint8_t *body = dst + 64;
-  bool vec = ((uintptr_t)x & 15u) == 0 && ((uintptr_t)body & 15u) == 0;
-  bool bad = false;
+  bool vec = ((uintptr_t)x & 15u) == 0, bad = false;
   uint64_t groups = (n + 3) / 4, stride = (uint64_t)gridDim.x * blockDim.x;
   for (uint64_t g = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; g < groups; g += stride) {
     uint64_t i = 4 * g;
@@ -24,16 +24,30 @@ __global__ void __launch_bounds__(kThreads)
       float4 v = *reinterpret_cast<const float4 *>(x + i);
       bad |= !gcomp_dev_finite(v.x) || !gcomp_dev_finite(v.y) || !gcomp_dev_finite(v.z) ||
              !gcomp_dev_finite(v.w);
+    } else {
+      for (uint64_t k = i; k < n && k < i + 4; k++) bad |= !gcomp_dev_finite(x[k]);
+    }
+  }
+  if (bad) gcomp_dev_fail(call, gcompNonFiniteInput);
+}
+
+__global__ void __launch_bounds__(kThreads)
+    identity_body(const float *x, uint64_t n, uint8_t *dst, gcomp_dev_call *call) {
+  if (gcomp_dev_failed(call)) return;
+  uint8_t *body = dst + 64;
+  bool vec = ((uintptr_t)x & 15u) == 0 && ((uintptr_t)body & 15u) == 0;
+  uint64_t groups = (n + 3) / 4, stride = (uint64_t)gridDim.x * blockDim.x;
+  for (uint64_t g = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; g < groups; g += stride) {
+    uint64_t i = 4 * g;
+    if (vec && i + 4 <= n) {
+      float4 v = *reinterpret_cast<const float4 *>(x + i);
       *reinterpret_cast<uint4 *>(body + 4 * i) =
           make_uint4(gcomp_f2u(v.x), gcomp_f2u(v.y), gcomp_f2u(v.z), gcomp_f2u(v.w));
     } else {
-      for (uint64_t k = i; k < n && k < i + 4; k++) {
-        bad |= !gcomp_dev_finite(x[k]);
+      for (uint64_t k = i; k < n && k < i + 4; k++)
         gcomp_dev_st_u32(body + 4 * k, gcomp_f2u(x[k]));
-      }
     }
   }
-  if (check && bad) gcomp_dev_fail(call, gcompNonFiniteInput);
 }
 
 __global__ void __launch_bounds__(kThreads)
@@ -83,7 +97,11 @@ int packing(const gcomp_codec_view *) { return gcompPackDirect; }
 uint64_t known_body(uint64_t n) { return 4 * n; }
 
 gcompResult_t encode(const gcomp_dev_plan *p, const gcomp_dev_enc *e) {
-  identity_body<<<grid(p->n), kThreads, 0, e->s>>>(e->x, p->n, e->check_finite, e->dst, e->call);
+  if (e->check_finite) {
+    identity_finite<<<grid(p->n), kThreads, 0, e->s>>>(e->x, p->n, e->call);
+    GCOMP_LAUNCHED();
+  }
+  identity_body<<<grid(p->n), kThreads, 0, e->s>>>(e->x, p->n, e->dst, e->call);
   GCOMP_LAUNCHED();
   return gcomp_dev_header_after(e->dst, e->cap, e->h, 4 * p->n, e->call, e->s);
 }

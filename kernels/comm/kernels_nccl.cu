@@ -4,7 +4,22 @@
  * bits are the CPU path's whatever the contraction flags). */
 #include "kernels_nccl.h"
 
-#include "core/common.cuh" /* gcomp_dev_head: a workspace's status word */
+#include "core/common.cuh" /* the status word, the launch checks */
+
+/* The engine's kernels run where the caller may have left a CUDA error
+ * pending: they check their own launch only and leave that error alone, so
+ * a rank still reaches the exchange (its encode then stops, see
+ * GCOMP_NO_PENDING_ERROR) and the error is the caller's to read. */
+#define GCOMP_NCCL_LAUNCH(...)                                                    \
+  do {                                                                            \
+    cudaError_t gcomp_before_ = cudaPeekAtLastError();                            \
+    __VA_ARGS__;                                                                  \
+    cudaError_t gcomp_after_ = cudaPeekAtLastError();                             \
+    if (gcomp_after_ != gcomp_before_) {                                          \
+      (void)cudaGetLastError();                                                   \
+      return gcomp_cuda_fail(gcomp_after_, #__VA_ARGS__, __FILE__, __LINE__);     \
+    }                                                                             \
+  } while (0)
 
 namespace {
 
@@ -93,8 +108,8 @@ unsigned blocks_for(uint64_t n) { return gcomp_dev_blocks(n, GCOMP_DEV_THREADS *
 
 gcompResult_t run_elementwise(int op, float *out, const float *a, const float *b, float f,
                               uint64_t n, cudaStream_t s) {
-  elementwise<<<blocks_for(n), GCOMP_DEV_THREADS, 0, s>>>(op, out, a, b, f, n);
-  GCOMP_LAUNCHED();
+  GCOMP_NCCL_LAUNCH(
+      elementwise<<<blocks_for(n), GCOMP_DEV_THREADS, 0, s>>>(op, out, a, b, f, n));
   return gcompSuccess;
 }
 
@@ -103,24 +118,21 @@ gcompResult_t run_elementwise(int op, float *out, const float *a, const float *b
 extern "C" gcompResult_t gcomp_nccl_begin(gcomp_nccl_state *st, void *enc_ws, void *dec_ws,
                                           uint64_t *my_record, int64_t sig, int P,
                                           cudaStream_t s) {
-  begin_kernel<<<1, 1, 0, s>>>(st, enc_ws, dec_ws, my_record, sig, P);
-  GCOMP_LAUNCHED();
+  GCOMP_NCCL_LAUNCH(begin_kernel<<<1, 1, 0, s>>>(st, enc_ws, dec_ws, my_record, sig, P));
   return gcompSuccess;
 }
 
 extern "C" gcompResult_t gcomp_nccl_check(gcomp_nccl_state *st, const uint64_t *records, int P,
                                           int me, int64_t sig, int kind, int root,
                                           cudaStream_t s) {
-  check_kernel<<<1, 1, 0, s>>>(st, records, P, me, sig, kind, root);
-  GCOMP_LAUNCHED();
+  GCOMP_NCCL_LAUNCH(check_kernel<<<1, 1, 0, s>>>(st, records, P, me, sig, kind, root));
   return gcompSuccess;
 }
 
 extern "C" gcompResult_t gcomp_nccl_poison(uint64_t *size, const gcomp_nccl_state *st,
                                            const void *enc_ws, const void *dec_ws,
                                            cudaStream_t s) {
-  poison_kernel<<<1, 1, 0, s>>>(size, st, enc_ws, dec_ws);
-  GCOMP_LAUNCHED();
+  GCOMP_NCCL_LAUNCH(poison_kernel<<<1, 1, 0, s>>>(size, st, enc_ws, dec_ws));
   return gcompSuccess;
 }
 
@@ -139,7 +151,7 @@ extern "C" gcompResult_t gcomp_nccl_scale(float *x, uint64_t n, float f, cudaStr
 
 extern "C" gcompResult_t gcomp_nccl_ef_commit(float *g, float *G, const float *own, float *recv,
                                               uint64_t n, cudaStream_t s) {
-  ef_commit_kernel<<<blocks_for(n), GCOMP_DEV_THREADS, 0, s>>>(g, G, own, recv, n);
-  GCOMP_LAUNCHED();
+  GCOMP_NCCL_LAUNCH(
+      ef_commit_kernel<<<blocks_for(n), GCOMP_DEV_THREADS, 0, s>>>(g, G, own, recv, n));
   return gcompSuccess;
 }

@@ -114,7 +114,9 @@ extern "C" GCOMP_API gcompResult_t gcompEncodeDevice(gcompCodec_t codec, const f
   uint64_t known = p.m->known_body ? p.m->known_body(p.n) : 0;
   if (known && dstCapacity - GCOMP_HEADER_BYTES < known)
     return gcomp_fail(gcompDstTooSmall, "dst holds %zu bytes, %s needs %llu", dstCapacity,
-                      gcompMethodName(p.c.method), (unsigned long long)(GCOMP_HEADER_BYTES + known));
+                      gcompMethodName(p.c.method),
+                      (unsigned long long)(GCOMP_HEADER_BYTES + known));
+  GCOMP_NO_PENDING_ERROR();
   cudaStream_t s = (cudaStream_t)stream;
   gcomp_dev_call *call = gcomp_dev_at<gcomp_dev_call>(workspace, p.call);
   uint8_t *out = static_cast<uint8_t *>(dst);
@@ -149,6 +151,7 @@ extern "C" GCOMP_API gcompResult_t gcompDecodeDevice(gcompCodec_t codec, const v
   if (!src || !srcSize || !dst)
     return gcomp_fail(gcompInvalidArgument, "src, srcSize and dst must not be NULL");
   if (!isfinite(beta)) return gcomp_fail(gcompInvalidArgument, "beta must be finite");
+  GCOMP_NO_PENDING_ERROR();
   cudaStream_t s = (cudaStream_t)stream;
   gcomp_dev_call *call = gcomp_dev_at<gcomp_dev_call>(workspace, p.call);
   const uint8_t *in = static_cast<const uint8_t *>(src);

@@ -1,5 +1,5 @@
-/* What every kernels/device_*.cu file shares: CUDA error checks that return
- * a gcompResult_t (llm.c's cudaCheck, file:line kept, exit() dropped), the
+/* What every file under kernels/ shares: CUDA error checks that return a
+ * gcompResult_t (llm.c's cudaCheck, file:line kept, exit() dropped), the
  * workspace's status words, and byte-exact little-endian access to payload
  * bytes, which sit at any alignment. */
 #ifndef GCOMP_KERNELS_CORE_COMMON_CUH
@@ -29,7 +29,23 @@ static inline gcompResult_t gcomp_cuda_fail(cudaError_t e, const char *what,
       return gcomp_cuda_fail(gcomp_cuda_e_, #call, __FILE__, __LINE__);       \
   } while (0)
 
-/* After every <<<...>>>: a bad configuration only shows up here. */
+/* Before a call's first CUDA work: an error the caller left pending (a
+ * failed launch of theirs, a broken context) is theirs to read with
+ * cudaGetLastError, so the call neither clears it nor runs over it (CUB
+ * stops its launches when it sees one): gcompSystemError, the error left in
+ * place. From here on, the last error after a launch is the launch's own. */
+#define GCOMP_NO_PENDING_ERROR()                                                   \
+  do {                                                                             \
+    cudaError_t gcomp_pending_e_ = cudaPeekAtLastError();                         \
+    if (gcomp_pending_e_ != cudaSuccess)                                           \
+      return gcomp_fail(gcompSystemError,                                          \
+                        "a CUDA error from before this call is pending (%s); it "  \
+                        "is left for the caller to read with cudaGetLastError",   \
+                        cudaGetErrorString(gcomp_pending_e_));                     \
+  } while (0)
+
+/* After every <<<...>>>: a bad configuration only shows up here. With
+ * GCOMP_NO_PENDING_ERROR at the start of the call, it is this launch's. */
 #define GCOMP_LAUNCHED() GCOMP_CUDA_TRY(cudaGetLastError())
 
 #define GCOMP_DEV_THREADS 256u

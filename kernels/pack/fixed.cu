@@ -70,9 +70,16 @@ struct fixed_key {
   __device__ uint32_t operator()(uint32_t z) const { return sym_key(z); }
 };
 
+/* Blocks of fixed_count and fixed_unpack set the status themselves, so a
+ * warp can see a failure another block raised after its neighbours looked:
+ * the block decides together, before its first barrier. */
+__device__ bool block_failed(const gcomp_dev_call *call) {
+  return __syncthreads_or(gcomp_dev_failed(call)) != 0;
+}
+
 template <class S>
 __global__ void __launch_bounds__(kThreads) fixed_count(enc_job j) {
-  if (gcomp_dev_failed(j.call)) return;
+  if (block_failed(j.call)) return;
   float gamma = j.call->gamma;
   uint32_t K = j.call->K;
   uint64_t c = blockIdx.x, off = c * kChunk;
@@ -196,7 +203,7 @@ __global__ void fixed_table(dec_job j) {
 
 template <class S>
 __global__ void __launch_bounds__(kThreads) fixed_unpack(dec_job j) {
-  if (gcomp_dev_failed(j.call)) return;
+  if (block_failed(j.call)) return;
   __shared__ uint32_t words[kChunk];
   __shared__ float vals[kChunk];
   __shared__ BlockScan::TempStorage scan;

@@ -25,16 +25,18 @@ gcompResult_t gcomp_nccl_cudafail(cudaError_t e, const char *what) {
   return gcomp_fail(gcompSystemError, "%s: CUDA: %s", what, cudaGetErrorString(e));
 }
 
-static gcompResult_t reserve(nccl_buf *b, size_t bytes, int clear_head) {
+static gcompResult_t reserve(nccl_buf *b, size_t bytes, int clear_head, cudaStream_t s) {
   if (bytes <= b->cap) return gcompSuccess;
   GCOMP_TRY(gcomp_cuda_ok(cudaFree(b->p), "freeing scratch"));
   b->p = NULL;
   b->cap = 0;
   GCOMP_TRY(gcomp_cuda_ok(cudaMalloc(&b->p, bytes), "device scratch"));
   b->cap = bytes;
-  /* a workspace's status word: no stale magic from recycled memory */
+  /* a workspace's status word: no stale magic from recycled memory; on the
+   * collective's stream, so the clear is ordered before its encode/decode */
   size_t head = bytes < 256 ? bytes : 256;
-  if (clear_head) GCOMP_TRY(gcomp_cuda_ok(cudaMemset(b->p, 0, head), "clearing a workspace"));
+  if (clear_head)
+    GCOMP_TRY(gcomp_cuda_ok(cudaMemsetAsync(b->p, 0, head, s), "clearing a workspace"));
   return gcompSuccess;
 }
 
@@ -86,11 +88,11 @@ gcompResult_t gcomp_nccl_prepare(nccl_coll *c, gcompComm_t comm, gcompCodec_t co
   GCOMP_TRY(gcomp_nccl_begin(x->st, x->enc_ws.p, x->dec_ws.p, x->my_rec, c->sig, x->P, c->s));
   size_t P = (size_t)x->P;
   if (c->slot > SIZE_MAX / P / 2) return gcomp_fail(gcompSizeOverflow, "slots overflow");
-  GCOMP_TRY(reserve(&x->send, (size_t)nslots * c->slot, 0));
-  GCOMP_TRY(reserve(&x->recv, P * c->slot, 0));
-  GCOMP_TRY(reserve(&x->enc_ws, c->ws_bytes, 1));
-  GCOMP_TRY(reserve(&x->dec_ws, c->ws_bytes, 1));
-  GCOMP_TRY(reserve(&x->floats, (size_t)nfloats * sizeof(float), 0));
+  GCOMP_TRY(reserve(&x->send, (size_t)nslots * c->slot, 0, c->s));
+  GCOMP_TRY(reserve(&x->recv, P * c->slot, 0, c->s));
+  GCOMP_TRY(reserve(&x->enc_ws, c->ws_bytes, 1, c->s));
+  GCOMP_TRY(reserve(&x->dec_ws, c->ws_bytes, 1, c->s));
+  GCOMP_TRY(reserve(&x->floats, (size_t)nfloats * sizeof(float), 0, c->s));
   c->scratch = x->floats.p;
   c->call = comm->calls++; /* on failure gcomp_nccl_fail_early counts it */
   return gcompSuccess;
