@@ -1,4 +1,4 @@
-/* fp16 and bf16 bodies (cast.c, packing fixed): n little-endian 16-bit
+/* fp16 and bf16 bodies (half_floats.c, packing fixed): n little-endian 16-bit
  * words, converted by host/shared/half.h's integer code, so the words do
  * not depend on which side converted. The range checks come first
  * (codecs/baselines.cu), so the body kernel never meets a value that
@@ -47,7 +47,7 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-/* cast.c's read_fixed: a word with every exponent bit set (Inf or NaN) is
+/* half_floats.c's read_fixed: a word with every exponent bit set (Inf or NaN) is
  * one no encoder writes. */
 template <bool BF16>
 __global__ void __launch_bounds__(kThreads)

@@ -94,7 +94,7 @@ __global__ void __launch_bounds__(kThreads)
   if (bad) gcomp_dev_fail(call, gcompCorruptPayload);
 }
 
-/* The decoded vector into out, with beta as encode.c applies it; a direct
+/* The decoded vector into out, with beta as pipeline.c applies it; a direct
  * body is checked here (finite, +0 wherever nothing is kept). */
 __global__ void __launch_bounds__(kThreads)
     sel_combine(const uint8_t *src, uint64_t n, const float *y, const uint32_t *kept, float *out,

@@ -1,5 +1,5 @@
 /* Spherical Compression encoder (docs/FORMAT-spherical.md), making
- * host/spherical.c's bytes. Stages, on the caller's stream:
+ * host/codecs/spherical.c's bytes. Stages, on the caller's stream:
  *
  *   sc_norms   one thread a block: its sum of squares, the largest by an
  *              atomic max on the bits (non-negative doubles order as
@@ -11,7 +11,7 @@
  *              CPU's sequential answer; then the block's bit length
  *   CUB scan   bit lengths to offsets
  *   sc_layout  one thread: the underflow check, the packing, the header
- *   sc_clear, sc_pack, sc_edges   the structured body (device_spherical_pack.cu)
+ *   sc_clear, sc_pack, sc_edges   the structured body (codecs/spherical_pack.cu)
  *   sc_direct  the direct body: each block's output, recomputed from T
  *
  * The decision rules live in shared/spherical.h, which the CPU calls too. */
@@ -70,7 +70,7 @@ __global__ void __launch_bounds__(kThreads) sc_norms(enc_job j) {
     uint64_t u = (uint64_t)__double_as_longlong(rr);
     worst = u > worst ? u : worst;
   }
-  /* encode.c's check_finite (rotate = 1 has checked before rotating). */
+  /* pipeline.c's check_finite (rotate = 1 has checked before rotating). */
   if (bad) gcomp_dev_fail(j.call, gcompNonFiniteInput);
   worst = warp_max(worst);
   if ((threadIdx.x & 31u) == 0 && worst)

@@ -65,7 +65,7 @@ gcompResult_t gcomp_dev_sc_decode(const uint8_t *src, uint64_t n, uint64_t m, vo
                                   cudaStream_t s);
 
 /* The structured body once sc_layout has written the header (nothing when
- * the packing is direct or the call failed): device_spherical_pack.cu. */
+ * the packing is direct or the call failed): codecs/spherical_pack.cu. */
 gcompResult_t gcomp_sc_pack_structured(const gcomp_sc_region *r, uint64_t nb, uint8_t *dst,
                                        gcomp_dev_call *call, cudaStream_t s);
 

@@ -1,6 +1,6 @@
-/* Spherical Compression decoder (docs/FORMAT-spherical.md): host/spherical.c's
+/* Spherical Compression decoder (docs/FORMAT-spherical.md): host/codecs/spherical.c's
  * floats and rejects. `sc_head` reads R and k; the blocks of the structured
- * body are found by device_spherical_walk.cuh's segment walks (`sc_guess`
+ * body are found by codecs/spherical_walk.cuh's segment walks (`sc_guess`
  * in parallel, the `sc_sweep` that makes them exact, `sc_words` to record
  * each block's (T - 1, code)), all with shared/spherical.h's reader, the
  * CPU's own checks; then `sc_emit`, one thread a block, rebuilds each
@@ -107,7 +107,7 @@ __global__ void __launch_bounds__(kThreads) sc_emit(dec_job j) {
       gcomp_dev_fail(j.call, gcompCorruptPayload);
       continue;
     }
-    /* mul then add, no FMA (--fmad=false): encode.c's rounding */
+    /* mul then add, no FMA (--fmad=false): pipeline.c's rounding */
     for (uint32_t i = 0; i < mb; i++)
       j.out[at + i] = !j.to_dst || j.beta == 0.0f ? y[i] : y[i] + j.beta * j.out[at + i];
   }

@@ -1,6 +1,6 @@
 /* The structured Spherical Compression body, written in parallel: every
  * block knows its bit offset from the scan, so one thread a block ORs its
- * norm code and Rice code into place with device_bitpack.cuh's writer
+ * norm code and Rice code into place with pack/bitpack.cuh's writer
  * (32-bit atomics; the body's edge words staged in the state, so nothing
  * outside the payload is touched), after a pass that zeroes the body. */
 #include "pack/bitpack.cuh"

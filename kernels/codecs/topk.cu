@@ -1,12 +1,12 @@
-/* Top-k encode on the device, host/topk.c's bytes in parallel:
+/* Top-k encode on the device, host/codecs/topk.c's bytes in parallel:
  *   tk_keys     key ~rank and index per coordinate (NaN/Inf refused first)
- *   CUB sorts   the stable sort of device_select.cu, cut at k, then the k
+ *   CUB sorts   the stable sort of stages/select.cu, cut at k, then the k
  *               indices into index order
  *   tk_costs    sum_j (g_j >> r) for every r: integer sums, so a reduction
  *               in any order equals the CPU's loop
  *   tk_layout   one thread: shared/topk.h's code and packing, the header
  *   tk_lengths  Rice code length per index, scanned in place to offsets
- *   tk_clear, tk_pack, tk_edges   the structured body (device_bitpack.cuh)
+ *   tk_clear, tk_pack, tk_edges   the structured body (pack/bitpack.cuh)
  *   tk_direct_zero, tk_direct_put the direct body
  * Every kernel after tk_layout reads the packing it chose, so packing auto
  * costs no host round trip. */
@@ -140,7 +140,7 @@ __device__ bool direct(const gcomp_tk_state *st, const gcomp_dev_call *call) {
 }
 
 /* The direct body: +0 everywhere, then x_i at the kept i (a kept -0 stays
- * -0), as host/topk.c's write_direct. */
+ * -0), as host/codecs/topk.c's write_direct. */
 __global__ void __launch_bounds__(kThreads)
     tk_direct_zero(uint8_t *dst, uint64_t n, const gcomp_tk_state *st,
                    const gcomp_dev_call *call) {

@@ -1,6 +1,6 @@
-/* Top-k on the device (docs/FORMAT.md, codec 7), making host/topk.c's
- * bytes: device_topk.cu encodes, device_topk_decode.cu decodes. The
- * selection is Rand-k's stable radix sort (device_select.cuh) on the key
+/* Top-k on the device (docs/FORMAT.md, codec 7), making host/codecs/topk.c's
+ * bytes: codecs/topk.cu encodes, codecs/topk_decode.cu decodes. The
+ * selection stage's stable radix sort (stages/select.cuh) runs on the key
  * ~rank, so ascending keys are descending ranks with ties to the lower
  * index; the index code and packing auto are shared/topk.h's choice. */
 #ifndef GCOMP_KERNELS_CODECS_TOPK_CUH
@@ -22,7 +22,7 @@ struct gcomp_tk_state {
   uint64_t index_bits;                   /* choice bit excluded */
   uint64_t nonzeros;                     /* decode, direct: values other than +0 */
   uint32_t rice, r, packing;
-  uint32_t edge[2]; /* device_bitpack.cuh's staging words */
+  uint32_t edge[2]; /* pack/bitpack.cuh's staging words */
 };
 
 /* The region: the selection's buffers, the state, and scan storage for n
@@ -41,7 +41,7 @@ gcompResult_t gcomp_dev_tk_carve(void *region, uint64_t n, gcomp_tk_region *r, s
 gcompResult_t gcomp_dev_tk_bytes(uint64_t n, size_t *bytes);
 
 /* The Top-k payload of x[0..n) (already rotated); check_finite: refuse
- * NaN/Inf as encode.c does when there was no rotation. The packing byte
+ * NaN/Inf as pipeline.c does when there was no rotation. The packing byte
  * (auto resolved as the CPU does) and k go into the header. */
 gcompResult_t gcomp_dev_topk_encode(const float *x, const gcomp_dev_tk_args *a,
                                     int check_finite, void *region, uint8_t *dst, size_t cap,

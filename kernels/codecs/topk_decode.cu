@@ -1,4 +1,4 @@
-/* Top-k decode on the device, host/topk.c's reader and its reject rules
+/* Top-k decode on the device, host/codecs/topk.c's reader and its reject rules
  * (docs/FORMAT.md, codec 7), every one gcompCorruptPayload as the CPU's:
  *   tk_head       one thread: k <= n, the body length against the packing,
  *                 the choice bit and the bitmap's framing
@@ -93,7 +93,7 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-/* host/topk.c's read_gaps, one thread: quotients above n >> r, an index
+/* host/codecs/topk.c's read_gaps, one thread: quotients above n >> r, an index
  * >= n, a truncated code, or a length other than 32 k value bits after
  * the gaps: reject. */
 __global__ void tk_gaps(const uint8_t *src, uint64_t n, gcomp_tk_state *st, uint64_t *slot,

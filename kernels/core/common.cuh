@@ -109,7 +109,7 @@ __device__ inline bool gcomp_dev_finite(float v) {
   return (__float_as_uint(v) & 0x7f800000u) != 0x7f800000u;
 }
 
-/* A decoded value into out[i]: written, or accumulated as encode.c does
+/* A decoded value into out[i]: written, or accumulated as pipeline.c does
  * (a float multiply then a float add; the kernels are built without FMA). */
 __device__ inline void gcomp_dev_put(float *out, uint64_t i, float v, int to_dst, float beta) {
   out[i] = !to_dst || beta == 0.0f ? v : v + beta * out[i];

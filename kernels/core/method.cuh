@@ -65,7 +65,7 @@ T *gcomp_dev_at(void *ws, size_t off) {
 struct gcomp_dev_enc {
   const float *x;
   uint64_t seed;
-  int check_finite; /* no rotation checked x: refuse NaN/Inf as encode.c does */
+  int check_finite; /* no rotation checked x: refuse NaN/Inf as pipeline.c does */
   uint8_t *dst;
   size_t cap;
   const gcomp_dev_header *h; /* the template: body length and checksum left */

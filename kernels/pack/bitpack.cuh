@@ -8,8 +8,8 @@
  * payload does not own (past dstCapacity, possibly past the allocation),
  * so the bits of the first and last words, when they reach outside the
  * body, are gathered in two staging words (zeroed by the caller) and
- * stored byte by byte at the end. Spherical (device_spherical_pack.cu) and
- * Top-k (device_topk.cu) write their structured bodies with it. */
+ * stored byte by byte at the end. Spherical (codecs/spherical_pack.cu) and
+ * Top-k (codecs/topk.cu) write their structured bodies with it. */
 #ifndef GCOMP_KERNELS_PACK_BITPACK_CUH
 #define GCOMP_KERNELS_PACK_BITPACK_CUH
 

@@ -12,7 +12,7 @@
  * next to that traffic.
  *
  * Decode reads the chunk table, scans it, and unpacks each chunk; every
- * length, count and escape is checked as host/fixed_stream.c does before it
+ * length, count and escape is checked as host/pack/fixed.c does before it
  * is used, so a forged payload cannot make a block read out of bounds. */
 #include "pack/section.cuh"
 
@@ -59,7 +59,7 @@ __device__ bool zero_vector(float gamma) {
 
 /* Histogram key of a symbol: 2 * bit length + (is 2^b - 1). Then esc[w],
  * the count of symbols >= 2^w - 1, is "longer than w bits" plus "exactly w
- * one-bits", as fixed_stream.c's escape_counts builds it. */
+ * one-bits", as pack/fixed.c's escape_counts builds it. */
 constexpr uint32_t kKeys = 2 * 33;
 __device__ uint32_t sym_key(uint32_t z) {
   uint32_t b = 32u - (uint32_t)__clz(z);

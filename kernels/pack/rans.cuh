@@ -13,7 +13,7 @@
 /* Chunk scratch of the encoder: the per-step worst case (7 bytes a
  * symbol, state included) rather than GCOMP_RANS_CHUNK_BOUND, so a chunk
  * that broke the entropy argument would be caught by the bound check
- * before it could write into its neighbour (host/rans_stream.c's
+ * before it could write into its neighbour (host/pack/entropy.c's
  * SCRATCH_BYTES). A multiple of 4. */
 #define GCOMP_DEV_RANS_SCRATCH (7u * GCOMP_RANS_CHUNK + 4u)
 

@@ -67,7 +67,7 @@ __global__ void __launch_bounds__(kThreads) rans_hist(enc_job j) {
     if (hist[t]) atomicAdd(&j.st->hist[t], (unsigned long long)hist[t]);
 }
 
-/* level_stream.c's check_levels on the whole vector, then the table as
+/* pack/levels.c's check_levels on the whole vector, then the table as
  * gcomp_rans_encode builds it. */
 template <class S>
 __global__ void rans_table(enc_job j) {

@@ -9,7 +9,7 @@
  *            the body), 0 for natural compression (the section alone);
  *   kRandom  whether encode uses the Philox word r;
  *   encode(x, scale, K, r)      the u32 symbol of x;
- *   check(zmax, scale, K)       level_stream.c's check_levels on the
+ *   check(zmax, scale, K)       pack/levels.c's check_levels on the
  *                               largest symbol: a status code;
  *   decode(z, scale, K, &v)     false for a symbol no encoder writes.
  *

@@ -1,4 +1,4 @@
-/* Randomized Hadamard rotation (shared/hadamard.h) with host/rotate.c's
+/* Randomized Hadamard rotation (shared/hadamard.h) with host/stages/rotate.c's
  * operation order, which decides the float results: signs, butterflies by
  * increasing span, one multiply by the float scale (the inverse: butterflies,
  * scale, signs; a negation is exact, so it commutes with the scale anyway).
@@ -14,7 +14,7 @@
 
 namespace {
 
-constexpr uint32_t kTile = 4096; /* host/rotate.c's CACHE_SPAN */
+constexpr uint32_t kTile = 4096; /* host/stages/rotate.c's CACHE_SPAN */
 
 struct rot_job {
   const float *x; /* forward input, x[0..d); NULL for the inverse */
@@ -43,7 +43,7 @@ __device__ void settle(const rot_job &j, uint64_t i, float v, bool last, bool ne
   }
   if (negate) v = -v;
   if (i >= j.d) return;
-  /* encode.c bounds |x| so honest payloads never overflow here. */
+  /* pipeline.c bounds |x| so honest payloads never overflow here. */
   if (!gcomp_dev_finite(v)) {
     gcomp_dev_fail(j.call, gcompCorruptPayload);
     return;
