@@ -2,7 +2,8 @@
 # Everything the GPU path needs checked, in one go, on a machine with a GPU
 # (the project's lent H100 included: nvcc, CMake and ninja, maybe no
 # GoogleTest package and no MPI). Builds, runs the GPU test suite, runs it
-# again under compute-sanitizer (memcheck, racecheck) on sizes that keep it
+# again under compute-sanitizer (memcheck, racecheck; synccheck on the
+# block-exit suites) on sizes that keep it
 # short, then the GPU benchmark. Logs go to $OUT (or build/gpu-check).
 #
 #   scripts/gpu_check.sh [quick]     # quick: tests and sanitizers only
@@ -47,6 +48,13 @@ if command -v compute-sanitizer >/dev/null 2>&1; then
     record "$tool" $?
     tail -3 "$out/sanitizer_$tool.log"
   done
+  # blocks that exit early while other blocks of the launch fail
+  step "compute-sanitizer --tool synccheck"
+  compute-sanitizer --tool synccheck --error-exitcode 9 \
+    $bin/tests/gcomp_gpu_tests '--gtest_filter=BlockSync.*:BaselineStatus.RangeRefusals*' \
+    >"$out/sanitizer_synccheck.log" 2>&1
+  record synccheck $?
+  tail -3 "$out/sanitizer_synccheck.log"
 else
   step "compute-sanitizer not found: skipped"
 fi

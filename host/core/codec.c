@@ -5,7 +5,7 @@
 
 #include "shared/check.h"
 #include "shared/bits.h"
-#include "core/wire.h"
+#include "shared/wire_layout.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,6 +23,22 @@ static const char *const packing_names[gcompNumPackings] = {
 const char *gcomp_packing_name(gcompPacking_t p) {
   if ((int)p < 0 || p >= gcompNumPackings) return "?";
   return packing_names[p];
+}
+
+void gcomp_codec_view_of(gcompCodec_t codec, gcomp_codec_view *v) {
+  v->method = codec->config.method;
+  v->packing = codec->config.packing;
+  v->rotate = codec->config.rotate != 0;
+  v->param = codec->param;
+  v->iparam = codec->iparam;
+  v->packings = codec->m->packings;
+}
+
+uint32_t gcomp_known_methods(void) {
+  uint32_t mask = 0;
+  for (int id = 0; id < 32; id++)
+    if (gcomp_method_of((gcompMethod_t)id)) mask |= 1u << id;
+  return mask;
 }
 
 GCOMP_API const char *gcompMethodName(gcompMethod_t method) {

@@ -5,6 +5,7 @@
 #define GCOMP_HOST_CODEC_H
 
 #include "gcomp.h"
+#include "shared/codec_view.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -52,8 +53,6 @@ typedef struct {
   const uint8_t *body;
   uint64_t bits;
 } gcomp_body_view;
-
-#define GCOMP_PACKING_BIT(p) (1u << (p))
 
 /* A field of gcompCodecConfig_t that a method uses, and the values it takes:
  * lo..hi, an end excluded when its *_open is set. Every range lies above 0,
@@ -119,9 +118,6 @@ gcompResult_t gcomp_direct_read(const gcomp_body_view *v, float *y);
 /* FORMAT.md: a codec without a real parameter writes param = +0.0 and the
  * block field 0. Bitwise, as -0.0 == 0 yet is a header no encoder writes. */
 int gcomp_header_no_params(double param, uint64_t iparam, uint64_t n);
-
-/* Coded length for dimension d (padded to a power of two when rotating). */
-uint64_t gcomp_coded_length(int rotate, uint64_t d);
 
 #ifdef __cplusplus
 }

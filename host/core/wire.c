@@ -8,8 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-static const uint8_t magic[4] = {'G', 'C', 'M', 'P'};
-
 GCOMP_HOT uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size) {
   uint64_t sum = 0;
   size_t words = size / 8;
@@ -25,25 +23,8 @@ GCOMP_HOT uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size) {
   return sum;
 }
 
-static uint64_t double_bits(double v) {
-  uint64_t u;
-  memcpy(&u, &v, sizeof u);
-  return u;
-}
-
 void gcomp_header_write(const gcomp_header *h, uint8_t *dst) {
-  memset(dst, 0, GCOMP_HEADER_BYTES);
-  memcpy(dst, magic, 4);
-  dst[4] = GCOMP_FORMAT_VERSION;
-  dst[5] = GCOMP_HEADER_BYTES;
-  dst[6] = (uint8_t)h->method;
-  dst[7] = (uint8_t)h->packing;
-  dst[8] = (uint8_t)(h->rotate ? 1 : 0);
-  gcomp_store_u64(dst + 16, h->d);
-  gcomp_store_u64(dst + 24, h->seed);
-  gcomp_store_u64(dst + 32, h->body_bits);
-  gcomp_store_u64(dst + 40, double_bits(h->param));
-  gcomp_store_u64(dst + 48, h->iparam);
+  gcomp_wire_put_header(h, dst);
   size_t total = GCOMP_HEADER_BYTES + (size_t)((h->body_bits + 7) / 8);
   gcomp_store_u64(dst + GCOMP_CHECKSUM_OFFSET, gcomp_payload_checksum(dst, total));
 }
@@ -69,36 +50,36 @@ gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
     return gcomp_fail(gcompCorruptPayload,
                       "payload of %zu bytes is shorter than the %d-byte header",
                       size, GCOMP_HEADER_BYTES);
-  if (memcmp(src, magic, 4) != 0)
+  if (memcmp(src + GCOMP_WIRE_MAGIC, "GCMP", 4) != 0)
     return gcomp_fail(gcompCorruptPayload, "not a gcomp payload (bad magic)");
-  if (src[4] == 0)
+  if (src[GCOMP_WIRE_VERSION] == 0)
     return gcomp_fail(gcompCorruptPayload, "format version 0 is invalid");
-  if (src[4] > GCOMP_FORMAT_VERSION)
+  if (src[GCOMP_WIRE_VERSION] > GCOMP_FORMAT_VERSION)
     return gcomp_fail(gcompUnsupportedPayload,
                       "format version %d is newer than this library (%d)",
-                      src[4], GCOMP_FORMAT_VERSION);
-  if (src[5] != GCOMP_HEADER_BYTES)
+                      src[GCOMP_WIRE_VERSION], GCOMP_FORMAT_VERSION);
+  if (src[GCOMP_WIRE_SIZE] != GCOMP_HEADER_BYTES)
     return gcomp_fail(gcompCorruptPayload, "header size %d, expected %d",
-                      src[5], GCOMP_HEADER_BYTES);
-  if (!gcomp_method_of((gcompMethod_t)src[6]))
+                      src[GCOMP_WIRE_SIZE], GCOMP_HEADER_BYTES);
+  if (!gcomp_method_of((gcompMethod_t)src[GCOMP_WIRE_METHOD]))
     return gcomp_fail(gcompUnsupportedPayload, "codec id %d unknown to this build",
-                      src[6]);
-  if (src[7] == gcompPackAuto || src[7] >= gcompNumPackings)
-    return gcomp_fail(gcompCorruptPayload, "packing id %d invalid", src[7]);
-  if (src[8] > 1)
-    return gcomp_fail(gcompCorruptPayload, "unknown flags 0x%02x", src[8]);
-  for (int i = 9; i < 16; i++)
+                      src[GCOMP_WIRE_METHOD]);
+  uint8_t packing = src[GCOMP_WIRE_PACKING], flags = src[GCOMP_WIRE_FLAGS];
+  if (packing == gcompPackAuto || packing >= gcompNumPackings)
+    return gcomp_fail(gcompCorruptPayload, "packing id %d invalid", packing);
+  if (flags > 1)
+    return gcomp_fail(gcompCorruptPayload, "unknown flags 0x%02x", flags);
+  for (int i = GCOMP_WIRE_RESERVED; i < GCOMP_WIRE_D; i++)
     if (src[i] != 0)
       return gcomp_fail(gcompCorruptPayload, "reserved header byte %d is not 0", i);
-  h->method = (gcompMethod_t)src[6];
-  h->packing = (gcompPacking_t)src[7];
-  h->rotate = src[8];
-  h->d = gcomp_load_u64(src + 16);
-  h->seed = gcomp_load_u64(src + 24);
-  h->body_bits = gcomp_load_u64(src + 32);
-  uint64_t pbits = gcomp_load_u64(src + 40);
-  memcpy(&h->param, &pbits, sizeof h->param);
-  h->iparam = gcomp_load_u64(src + 48);
+  h->method = (gcompMethod_t)src[GCOMP_WIRE_METHOD];
+  h->packing = (gcompPacking_t)packing;
+  h->rotate = flags;
+  h->d = gcomp_load_u64(src + GCOMP_WIRE_D);
+  h->seed = gcomp_load_u64(src + GCOMP_WIRE_SEED);
+  h->body_bits = gcomp_load_u64(src + GCOMP_WIRE_BODY_BITS);
+  h->param = gcomp_u2d(gcomp_load_u64(src + GCOMP_WIRE_PARAM));
+  h->iparam = gcomp_load_u64(src + GCOMP_WIRE_IPARAM);
   if (h->d == 0 || h->d > GCOMP_MAX_DIM)
     return gcomp_fail(gcompCorruptPayload, "d = %llu out of range",
                       (unsigned long long)h->d);

@@ -4,6 +4,7 @@
 #define GCOMP_HOST_WIRE_H
 
 #include "gcomp.h"
+#include "shared/wire_layout.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,20 +13,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define GCOMP_HEADER_BYTES 64
-#define GCOMP_CHECKSUM_OFFSET 56
-
-typedef struct {
-  gcompMethod_t method;
-  gcompPacking_t packing;
-  int rotate;
-  uint64_t d;
-  uint64_t seed;
-  uint64_t body_bits;
-  double param;
-  uint64_t iparam; /* block (spherical), levels, k: the method's integer */
-} gcomp_header;
 
 /* Writes the header into dst[0..64) and the checksum over dst[0..64+body),
  * where the body already sits at dst + 64. */
@@ -38,8 +25,6 @@ gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
                                 gcomp_header *h);
 
 uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size);
-
-const char *gcomp_packing_name(gcompPacking_t p);
 
 /* Little-endian loads and stores. On little-endian hosts a memcpy, which
  * compiles to one unaligned move; elsewhere byte by byte. */

@@ -81,12 +81,16 @@ int gcomp_k_header_ok(double param, uint64_t iparam, uint64_t n) {
   return gcomp_is_plus_zero(param) && iparam >= 1 && iparam <= n;
 }
 
-gcompResult_t gcomp_k_resolve(const struct gcompCodec *c, uint64_t n, uint64_t *k) {
-  *k = c->iparam ? c->iparam : gcomp_default_k(n);
+gcompResult_t gcomp_k_for(uint64_t iparam, uint64_t n, uint64_t *k) {
+  *k = iparam ? iparam : gcomp_default_k(n);
   if (*k > n)
     return gcomp_fail(gcompParameterOutOfRange, "k = %llu exceeds the %llu coded coordinates",
                       (unsigned long long)*k, (unsigned long long)n);
   return gcompSuccess;
+}
+
+gcompResult_t gcomp_k_resolve(const struct gcompCodec *c, uint64_t n, uint64_t *k) {
+  return gcomp_k_for(c->iparam, n, k);
 }
 
 uint64_t gcomp_k_capped(const struct gcompCodec *c, uint64_t n) {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "../../kernels/device_spherical_walk.cuh"
+#include "../../kernels/codecs/spherical_walk.cuh"
 #include "shared/bitio.h"
 #include "codec_helpers.h"
 #include "vectors.h"

@@ -12,6 +12,7 @@
 #include "comm/comm.h"
 #include "device_util.h"
 #include "gcomp_nccl.h"
+#include "launch_helpers.h"
 
 namespace {
 
@@ -24,10 +25,11 @@ struct NcclComm {
   ncclComm_t nccl = nullptr;
   gcompComm_t h = nullptr;
   cudaStream_t s = nullptr;
-  explicit NcclComm(gcompExchange_t mode = gcompExchangeSlots, uint64_t seed = 77) {
+  explicit NcclComm(gcompExchange_t mode = gcompExchangeSlots, uint64_t seed = 77,
+                    unsigned stream_flags = cudaStreamDefault) {
     int dev = 0;
     EXPECT_EQ(ncclCommInitAll(&nccl, 1, &dev), ncclSuccess);
-    EXPECT_EQ(cudaStreamCreate(&s), cudaSuccess);
+    EXPECT_EQ(cudaStreamCreateWithFlags(&s, stream_flags), cudaSuccess);
     gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
     cfg.seed = seed;
     EXPECT_EQ(gcompCommCreateNccl(&h, nccl, &cfg), gcompSuccess) << gcompGetLastErrorDetail();
@@ -183,6 +185,26 @@ TEST(NcclAllReduce, NonFiniteInputIsReportedAsynchronously) {
     auto y = device_allreduce(comm, codec, ok, gcompSum);
     EXPECT_TRUE(gth::bitwise_equal(y, cpu_result(codec, ok, 77, comm.h->calls - 1)));
   }
+}
+
+// A new workspace's status head is cleared on the collective's stream. On a
+// non-blocking stream (PyTorch's kind) a clear on the legacy stream is not
+// ordered with the encode: held up here behind a spinning kernel, it would
+// land after the encode's status and wipe the NaN's report.
+TEST(NcclAllReduce, WorkspaceClearIsOrderedOnTheCollectivesStream) {
+  REQUIRE_DEVICE();
+  NcclComm comm(gcompExchangeSlots, 77, cudaStreamNonBlocking);
+  Codec codec("sd", {{"packing", "fixed"}});
+  auto x = input(1000);
+  x[17] = std::numeric_limits<float>::quiet_NaN();
+  DevBuf send(x.size() * 4), recv(x.size() * 4);
+  gpu_test::to_device(send, x);
+  ASSERT_EQ(gpu_test::spin(0, 300), cudaSuccess);  // the legacy stream, busy for 0.3 s
+  EXPECT_EQ(gcompAllReduce(send.as<float>(), recv.as<float>(), x.size(), codec.h, gcompSum,
+                           comm.h, comm.s),
+            gcompSuccess);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  EXPECT_EQ(comm.async_status(), gcompNonFiniteInput);
 }
 
 // A slot cap the payload cannot fit: the collective fails, nothing hangs.

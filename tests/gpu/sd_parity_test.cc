@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "device_util.h"
+#include "launch_helpers.h"
 #include "../sd_extreme_levels.h"
 #include "shared/sparse_dithering.h"
 
@@ -145,6 +146,25 @@ TEST(DeviceStatus, DstTooSmallWritesNothingPastCapacity) {
             gcompDstTooSmall);
 }
 
+// docs/GPU.md: an encoder's refusal leaves dst untouched. Identity checks
+// its input before the body is written, wherever the NaN sits.
+TEST(DeviceStatus, RefusedIdentityEncodeWritesNothing) {
+  REQUIRE_DEVICE();
+  Codec c("identity");
+  for (uint64_t d : {1ull, 5000ull, (1ull << 20) + 3}) {
+    for (uint64_t at : {(uint64_t)0, d / 2, d - 1}) {
+      SCOPED_TRACE("d " + std::to_string(d) + " NaN at " + std::to_string(at));
+      auto x = gtv::family("gaussian", d, 4);
+      x[at] = std::numeric_limits<float>::quiet_NaN();
+      EncodeResult g = gpu_encode(c, x, 3);
+      EXPECT_EQ(g.status, gcompNonFiniteInput);
+      EXPECT_TRUE(g.payload.empty()) << "*dstSize must be 0 after a failure";
+      for (size_t i = 0; i < g.whole.size(); i++)
+        ASSERT_EQ(g.whole[i], kGuard) << "byte " << i << " written by a refused encode";
+    }
+  }
+}
+
 TEST(DeviceStatus, FirstFailureStaysUntilRead) {
   REQUIRE_DEVICE();
   Codec c("sd", {{"packing", "fixed"}});
@@ -231,6 +251,43 @@ TEST(DeviceApi, WorkspaceSizeIsChecked) {
   EXPECT_EQ(gcompEncodeDevice(c.h, src.as<float>(), 5000, 0, dst.p, 1 << 16, size.as<uint64_t>(),
                               ws.p, &less, nullptr),
             gcompInvalidArgument);
+}
+
+// A CUDA error the caller left pending (here a launch of theirs that failed)
+// is theirs: the device API neither clears it nor runs over it, and once
+// the caller has read it the same calls work.
+TEST(DeviceApi, PendingCudaErrorIsLeftToTheCaller) {
+  REQUIRE_DEVICE();
+  const std::vector<Spec> specs = {{"identity", {}}, {"sd", {{"packing", "fixed"}}}};
+  for (const Spec &spec : specs) {
+    SCOPED_TRACE(spec.name);
+    Codec c(spec.name, spec.params);
+    auto x = gtv::family("gaussian", 5000, 6);
+    size_t ws_size = 0, ws2 = 0, cap = 0;
+    ASSERT_EQ(gcompEncodeBound(c.h, 5000, &cap), gcompSuccess);
+    ASSERT_EQ(gcompEncodeDevice(c.h, nullptr, 5000, 0, nullptr, 0, nullptr, nullptr, &ws_size,
+                                nullptr),
+              gcompSuccess);
+    ASSERT_EQ(gcompDecodeDevice(c.h, nullptr, nullptr, 0, nullptr, 5000, 0.0f, nullptr, &ws2,
+                                nullptr),
+              gcompSuccess);
+    DevBuf ws(ws_size), src(4 * 5000), dst(cap), size(8), out(4 * 5000);
+    to_device(src, x);
+    ASSERT_EQ(leave_launch_error(), cudaErrorInvalidConfiguration);
+    EXPECT_EQ(gcompEncodeDevice(c.h, src.as<float>(), 5000, 3, dst.p, cap, size.as<uint64_t>(),
+                                ws.p, &ws_size, nullptr),
+              gcompSystemError);
+    EXPECT_NE(std::string(gcompGetLastErrorDetail()).find("pending"), std::string::npos)
+        << gcompGetLastErrorDetail();
+    EXPECT_EQ(gcompDecodeDevice(c.h, dst.p, size.as<uint64_t>(), cap, out.as<float>(), 5000,
+                                0.0f, ws.p, &ws_size, nullptr),
+              gcompSystemError);
+    EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration)
+        << "the caller's error must still be there for the caller";
+    EncodeResult g = gpu_encode(c, x, 3);
+    EXPECT_EQ(g.status, gcompSuccess);
+    EXPECT_TRUE(g.payload == gth::encode(c, x, 3));
+  }
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include <cuda_runtime_api.h>
 
-#include "comm/nccl/kernels_nccl.h"
+#include "kernels/comm/kernels_nccl.h"
 #include "comm/side.h"
 
 #ifdef __cplusplus
