@@ -4,7 +4,7 @@
    with x.h) depends on itself through others;
 2. the CLI (host/cli), the benchmarks (bench/) and the kernels (kernels/)
    include only the public headers (include/), host/shared/, and their own
-   folder's headers;
+   folder's headers; the MPI and NCCL layers only the public headers;
 3. libgcomp.so (argument 1, when given) exports only the public gcomp* API.
 Exit status 1 with one line per violation."""
 import os
@@ -83,6 +83,12 @@ def main():
 
     # 2. who may include what
     for f, incs in sorted(graph.items()):
+        # the transport layers are libraries of their own over the public API
+        if f.startswith(("host/comm/mpi/", "host/comm/nccl/")):
+            for g in incs:
+                if not g.startswith("include/"):
+                    problems.append(f"{f} includes {g}: a transport layer may include only "
+                                    f"include/")
         for top in ("host/cli/", "bench/", "kernels/"):
             if not f.startswith(top):
                 continue
