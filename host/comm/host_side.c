@@ -69,31 +69,45 @@ static void broken(gcomp_coll *c, int err, const char *what) {
   c->stop = 1;
 }
 
+/* The communicator's buffers, made on its first collective and kept: a
+ * training loop's allreduces then reuse warm memory instead of mapping
+ * and faulting in fresh pages every step. */
+static host_coll *state_of(gcomp_coll *c) {
+  host_coll *h = c->comm->side_ctx;
+  if (h) return h;
+  size_t P = (size_t)c->P;
+  h = calloc(1, sizeof *h);
+  if (!h) return NULL;
+  h->slot_at = calloc(P, sizeof *h->slot_at); /* no algorithm uses more than P slots */
+  h->slot_size = malloc(P * sizeof *h->slot_size);
+  h->sizes64 = malloc((P * P + P) * sizeof *h->sizes64);
+  h->sizes = malloc(P * sizeof *h->sizes);
+  h->displs = malloc(P * sizeof *h->displs);
+  h->xfer = malloc(P * sizeof *h->xfer);
+  h->send_sizes = malloc(P * sizeof *h->send_sizes);
+  h->send_displs = malloc(P * sizeof *h->send_displs);
+  if (!h->slot_at || !h->slot_size || !h->sizes64 || !h->sizes || !h->displs || !h->xfer ||
+      !h->send_sizes || !h->send_displs) {
+    free_state(h);
+    return NULL;
+  }
+  c->comm->side_ctx = h;
+  return h;
+}
+
 static void host_begin(gcomp_coll *c, gcompResult_t local, const uint64_t *ns, int nn,
                        int nslots, uint64_t nfloats) {
   (void)ns, (void)nn;
-  size_t P = (size_t)c->P;
   host_coll *h = NULL;
   if (local == gcompSuccess) {
-    h = calloc(1, sizeof *h);
-    if (h) {
-      h->nslots = nslots;
-      h->slot_at = calloc((size_t)nslots, sizeof *h->slot_at);
-      h->slot_size = malloc((size_t)nslots * sizeof *h->slot_size);
-      h->sizes64 = malloc((P * P + P) * sizeof *h->sizes64);
-      h->sizes = malloc(P * sizeof *h->sizes);
-      h->displs = malloc(P * sizeof *h->displs);
-      h->xfer = malloc(P * sizeof *h->xfer);
-      h->send_sizes = malloc(P * sizeof *h->send_sizes);
-      h->send_displs = malloc(P * sizeof *h->send_displs);
-    }
-    if (!h || !h->slot_at || !h->slot_size || !h->sizes64 || !h->sizes || !h->displs ||
-        !h->xfer || !h->send_sizes || !h->send_displs)
-      local = gcomp_fail(gcompOutOfMemory, "collective bookkeeping");
-    if (local == gcompSuccess) {
-      for (int k = 0; k < nslots; k++) h->slot_size[k] = NONE;
-      local = reserve(&h->floats, (size_t)nfloats * sizeof(float));
-    }
+    h = state_of(c);
+    if (!h) local = gcomp_fail(gcompOutOfMemory, "collective bookkeeping");
+    else if (nslots > c->P) local = gcomp_fail(gcompInternalError, "%d send slots", nslots);
+  }
+  if (local == gcompSuccess) {
+    h->nslots = nslots;
+    for (int k = 0; k < nslots; k++) h->slot_size[k] = NONE;
+    local = reserve(&h->floats, (size_t)nfloats * sizeof(float));
   }
   c->state = h;
   gcompResult_t r = gcomp_agree(c->comm, c->rec, local);
@@ -304,10 +318,11 @@ static void host_ef_state(gcomp_coll *c, gcompErrorFeedback_t ef, uint64_t e_len
 static gcompResult_t host_end(gcomp_coll *c) {
   gcompResult_t r = c->status;
   if (!c->stop) r = gcomp_agree_status(c->comm, r);
-  free_state(st(c));
   c->state = NULL;
   return r;
 }
+
+static void host_destroy(void *ctx) { free_state(ctx); }
 
 const gcomp_side_ops gcomp_host_side = {
     .begin = host_begin,
@@ -323,5 +338,6 @@ const gcomp_side_ops gcomp_host_side = {
     .ef_commit = host_ef_commit,
     .ef_state = host_ef_state,
     .end = host_end,
+    .destroy = host_destroy,
     .on_device = 0,
 };
