@@ -279,21 +279,35 @@ static void footer(const perf_options_t *o, long long wrong, double busbw_sum, i
   printf("#\n# Collective test concluded: allreduce_perf\n");
 }
 
+/* The rank mpirun gives a process, before MPI_Init (OpenMPI, then PMI):
+ * only rank 0 speaks about the command line. */
+static int launcher_rank(void) {
+  static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"};
+  for (int i = 0; i < 3; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v) return atoi(v);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  /* Flags first, as nccl-tests: a usage error or --help costs no MPI
+   * start-up and no abort of a job. */
+  perf_options_t o;
+  int rc = perf_parse(argc, argv, &o, launcher_rank() == 0);
+  if (!rc && o.max_bytes / 4 > 0x7fffffff) {
+    if (launcher_rank() == 0)
+      fprintf(stderr, "allreduce_perf: -e: at most 2^31 - 1 floats (MPI counts)\n");
+    rc = 2;
+  }
+  if (rc) return rc < 0 ? 0 : rc;
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-  perf_options_t o;
   gcompCodec_t codec = NULL;
-  int rc = perf_parse(argc, argv, &o, rank == 0);
-  if (!rc && o.max_bytes / 4 > 0x7fffffff) {
-    if (rank == 0) fprintf(stderr, "allreduce_perf: -e: at most 2^31 - 1 floats (MPI counts)\n");
-    rc = 2;
-  }
-  if (!rc) rc = make_codec(&o, &codec);
-  if (rc) {
+  if (make_codec(&o, &codec)) {
     MPI_Finalize();
-    return rc < 0 ? 0 : rc;
+    return 2;
   }
   gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
   cfg.algorithm = o.algo;

@@ -47,8 +47,9 @@ class AllreducePerf : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  // ranks 0: the program alone, a singleton MPI job (quick to start and
-  // to fail: mpirun takes seconds to end a job whose rank exits non-zero).
+  // ranks 0: the program alone (a singleton MPI job; a command line it
+  // refuses ends before MPI starts, where mpirun takes seconds to end a
+  // job whose rank exits non-zero).
   PerfRun perf(const std::string &args, int ranks = 2) const {
     std::string launch = ranks ? quote(GCOMP_TEST_DIR "/../scripts/mpirun.sh") + " -n " +
                                      std::to_string(ranks) + " "
