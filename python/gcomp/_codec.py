@@ -190,22 +190,25 @@ def info(payload):
     return _info(src)
 
 
-def decode(payload, out=None, beta=0.0, **device):
+def decode(payload, out=None, beta=0.0, *, codec=None, nbytes=None, wait=True):
     """Decodes a payload: out = decoded + beta * out.
 
     Without `out`: a new NumPy float32 array of the payload's d (beta must
     be 0). With `out` (float32, contiguous, exactly d values; NumPy, torch
-    or a buffer): decoded into it; returns out. Device payloads (a
-    DevicePayload, or a CUDA uint8 tensor with codec= and nbytes=) decode
-    into CUDA tensors (gcomp.DevicePayload).
+    or a buffer): decoded into it; returns out.
+
+    Device payloads decode on torch's current stream into CUDA tensors: a
+    DevicePayload as encode returned it, or a CUDA uint8 tensor with
+    `codec` (the device decoder is told the codec) and `nbytes` (an int or
+    a one-element int64 CUDA tensor). `wait=False` returns without waiting
+    for the device, whose failures then go unreported.
     """
     beta = float(beta)
-    if isinstance(payload, _device.DevicePayload) or device:
-        return _device.decode(payload, out, beta, **device)
-    src = _buffers.payload_bytes(payload, "payload")
-    if src.cuda:
-        raise TypeError("a CUDA payload decodes with codec= and nbytes= "
-                        "(or pass the DevicePayload that encode returned)")
+    src = None
+    if not isinstance(payload, _device.DevicePayload):
+        src = _buffers.payload_bytes(payload, "payload")
+    if src is None or src.cuda or codec is not None or nbytes is not None:
+        return _device.decode(payload, out, beta, codec, nbytes, wait)
     d = _info(src).d
     if out is None:
         if beta != 0.0:

@@ -74,8 +74,9 @@ def _on(device):
 
 
 def _same_device(t, device, name):
-    if not t.is_cuda or t.device != device:
-        raise TypeError(f"{name} is on {t.device}, the input on {device}: use one device")
+    if not getattr(t, "is_cuda", False) or t.device != device:
+        where = getattr(t, "device", "host memory")
+        raise TypeError(f"{name} is on {where}, the payload's data on {device}: use one device")
 
 
 def encode(codec, src, seed, out):
@@ -106,20 +107,20 @@ def decode_into(codec, data, nbytes, out, beta, ws):
                                     _stream(out.device)))
 
 
-def decode(payload, out, beta, codec=None, nbytes=None, check_status=True):
-    import torch
+def decode(payload, out, beta, codec, nbytes, wait):
     from ._codec import Codec
     if isinstance(payload, DevicePayload):
         codec, data, nbytes, d = payload.codec, payload.data, payload.nbytes, payload.d
     else:
-        data = _buffers.payload_bytes(payload, "payload").owner
+        src = _buffers.payload_bytes(payload, "payload")
+        if not src.cuda:
+            raise TypeError("codec= and nbytes= are for CUDA payloads")
         if not isinstance(codec, Codec):
             raise TypeError("a CUDA payload needs codec= (the Codec that made it)")
         if out is None:
             raise TypeError("a CUDA payload needs out= (its d is not read on the host)")
-        d = None
-    if not getattr(data, "is_cuda", False):
-        raise TypeError("codec= and nbytes= are for CUDA payloads")
+        data, d = src.owner, None
+    import torch
     data = data.view(-1)
     device = data.device
     if isinstance(nbytes, int):
@@ -138,6 +139,6 @@ def decode(payload, out, beta, codec=None, nbytes=None, check_status=True):
         raise ValueError(f"out holds {dst.count} values, the payload {d}")
     ws = workspace(codec, dst.count, device)
     decode_into(codec, data, nbytes, dst.owner.view(-1), beta, ws)
-    if check_status:
+    if wait:
         device_status(ws)
     return out

@@ -259,3 +259,9 @@ def test_numpy_only_import():
             "try:\n    import gcomp.torch\nexcept ImportError:\n    print('ok')\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_device_arguments_on_host_payloads(rng):
+    payload = gcomp.Codec("sd").encode(rng.standard_normal(10).astype(np.float32))
+    with pytest.raises(TypeError):
+        gcomp.decode(payload, codec=gcomp.Codec("sd"), nbytes=len(payload))
