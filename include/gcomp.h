@@ -335,14 +335,17 @@ typedef struct {
 #define GCOMP_COMM_CONFIG_INITIALIZER \
   { sizeof(gcompCommConfig_t), 0, gcompAlgoAuto, 0.0, 0 }
 
-/* Running totals of this rank's part in gcomp collectives: bytes of the
- * payloads it encoded (headers included: what a worker communicates, the
- * paper's measure), bytes of other ranks' payloads it received, and the
- * number of collectives. */
+/* Running totals of this rank's part in gcomp collectives: bytes it
+ * encoded and sent, as they travel (host communicators send frames, a few
+ * bytes plus the body; device communicators whole payloads, docs/
+ * COLLECTIVES.md "Frames"), bytes of other ranks' payloads it received,
+ * the number of collectives, and of bytesEncoded the codecs' bodies alone
+ * (no header, no framing: the paper's accounting). */
 typedef struct {
   uint64_t bytesEncoded;
   uint64_t bytesReceived;
   uint64_t collectives;
+  uint64_t bodyBytesEncoded;
 } gcompCommStats_t;
 
 GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats);

@@ -316,7 +316,7 @@ static void print_header(const problem_t *p, const options_t *o, int mpi) {
   printf("steps: GD 1/L; DCGD 1/(L (1 + omega/N)); DIANA 1/(L (1 + 6 omega/N)), shifts "
          "learn at 1/(1 + omega); EF21 1/(L + L~ sqrt(beta/theta)), theta = 1 - sqrt(alpha), "
          "beta = alpha/(1 - sqrt(alpha)), alpha = gcomp's distortion\n");
-  printf("bytes: per worker, whole payloads with their headers; BODY: without headers "
+  printf("bytes: per worker, as sent (frames: a few bytes plus the body); BODY: the bodies alone "
          "(the paper's accounting); RATIO: bytes / Basic's bytes\n\n");
 }
 
@@ -398,7 +398,7 @@ static int draw(const options_t *o, const problem_t *p, const run_t *runs, int n
            p->kind == PROBLEM_RIDGE ? "Ridge" : "Logistic", p->data, p->N);
   const char *ylabel = "relative error |x^t - x*|^2 / |x^0 - x*|^2";
   plot_panel_t panels[2] = {
-      {"whole payloads, headers included", "bytes sent per worker", ylabel, whole, nc,
+      {"as sent (frames), framing included", "bytes sent per worker", ylabel, whole, nc,
        xw > 0 ? 1.1 * xw : 1, o->target / 5, o->target},
       {"payload bodies (the paper's accounting)", "body bytes sent per worker", ylabel, body, nc,
        xb > 0 ? 1.1 * xb : 1, o->target / 5, o->target}};

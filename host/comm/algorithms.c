@@ -25,6 +25,10 @@ gcompResult_t gcomp_coll_start(gcomp_coll *c, gcompComm_t comm, gcompCodec_t cod
   return local;
 }
 
+uint64_t gcomp_coll_seed(const gcomp_coll *c, int rank, int phase, uint64_t chunk) {
+  return gcomp_payload_seed(c->comm->seed, c->call, rank, phase, chunk);
+}
+
 gcompResult_t gcomp_check_codec(gcompCodec_t codec) {
   return codec ? gcompSuccess : gcomp_fail(gcompInvalidArgument, "codec must not be NULL");
 }
@@ -45,8 +49,12 @@ static void run_allgather_pipelined(gcomp_coll *c, const float *x, float *recv, 
     if (k > 0) {
       uint64_t a = (k - 1) * c->pipe, b = a + c->pipe < count ? a + c->pipe : count;
       S->exchange_end(c);
-      for (int j = 0; j < c->P; j++) S->decode_recv(c, j, recv + a, b - a, j ? 1.0f : 0.0f);
-      if (own) S->decode_recv(c, c->me, own + a, b - a, 0.0f);
+      for (int j = 0; j < c->P; j++)
+        S->decode_recv(c, j, gcomp_coll_seed(c, j, GCOMP_PHASE_SEND, k - 1), recv + a, b - a,
+                       j ? 1.0f : 0.0f);
+      if (own)
+        S->decode_recv(c, c->me, gcomp_coll_seed(c, c->me, GCOMP_PHASE_SEND, k - 1), own + a, b - a,
+                       0.0f);
     }
   }
 }
@@ -59,8 +67,8 @@ void gcomp_run_allgather(gcomp_coll *c, const float *x, float *recv, float *own,
   S->encode(c, x, count, seed, 0);
   S->exchange(c, GCOMP_XCHG_GATHER, 0);
   for (int j = 0; j < c->P; j++) /* rank order: the same bits on every rank */
-    S->decode_recv(c, j, recv, count, j ? 1.0f : 0.0f);
-  if (own) S->decode_recv(c, c->me, own, count, 0.0f);
+    S->decode_recv(c, j, gcomp_coll_seed(c, j, GCOMP_PHASE_SEND, 0), recv, count, j ? 1.0f : 0.0f);
+  if (own) S->decode_recv(c, c->me, seed, own, count, 0.0f);
 }
 
 /* Phase 1: chunk j of every rank to rank j, decode-summed at the owner into
@@ -82,7 +90,9 @@ void gcomp_run_two_phase(gcomp_coll *c, const float *x, float *recv, float *own,
   uint64_t lo = gcomp_chunk_start(count, P, me);
   uint64_t len = gcomp_chunk_start(count, P, me + 1) - lo;
   float *part = recv + lo;
-  for (int j = 0; j < P; j++) S->decode_recv(c, j, part, len, j ? 1.0f : 0.0f);
+  for (int j = 0; j < P; j++)
+    S->decode_recv(c, j, gcomp_coll_seed(c, j, GCOMP_PHASE_CHUNK, (uint64_t)me), part, len,
+                   j ? 1.0f : 0.0f);
   if (e) S->add(c, part, e, len);
   uint64_t seed = gcomp_payload_seed(c->comm->seed, c->call, me, GCOMP_PHASE_RECOMPRESS, 0);
   S->encode(c, part, len, seed, 0);
@@ -93,7 +103,7 @@ void gcomp_run_two_phase(gcomp_coll *c, const float *x, float *recv, float *own,
   S->exchange(c, GCOMP_XCHG_GATHER, 0);
   for (int j = 0; j < P; j++) {
     uint64_t a = gcomp_chunk_start(count, P, j), b = gcomp_chunk_start(count, P, j + 1);
-    S->decode_recv(c, j, recv + a, b - a, 0.0f);
+    S->decode_recv(c, j, gcomp_coll_seed(c, j, GCOMP_PHASE_RECOMPRESS, 0), recv + a, b - a, 0.0f);
   }
 }
 

@@ -30,7 +30,8 @@ struct gcompComm {
   uint64_t pipeline; /* gcompCommConfig_t.pipelineValues */
   int aborted;    /* a timeout aborted the transport: every call fails */
   uint64_t calls;             /* collectives so far: the same on every rank */
-  uint64_t encoded, received; /* payload bytes, for gcompCommGetStats (host side) */
+  uint64_t encoded, received; /* frame bytes, for gcompCommGetStats (host side) */
+  uint64_t body_encoded;      /* of `encoded`, the bodies */
 };
 
 /* Takes ownership of both contexts (freed by gcompCommFree, or here on

@@ -66,6 +66,7 @@ GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *st
   stats->bytesEncoded = comm->encoded;
   stats->bytesReceived = comm->received;
   stats->collectives = comm->calls;
+  stats->bodyBytesEncoded = comm->body_encoded;
   return gcompSuccess;
 }
 

@@ -7,6 +7,7 @@
 #include "comm/side.h"
 
 #include "comm/error_feedback.h"
+#include "comm/frame.h"
 #include "shared/check.h"
 
 #include <stdlib.h>
@@ -35,7 +36,8 @@ typedef struct {
   size_t slot_cap;        /* fixed slot stride while pipelining, 0 otherwise */
   size_t all_bound;       /* agreed capacity of a region while pipelining */
   size_t *slot_at;        /* nslots offsets into mine */
-  uint64_t *slot_size;    /* nslots sizes, NONE for a failed encode */
+  uint64_t *slot_size;    /* nslots frame sizes, NONE for a failed encode */
+  uint64_t *slot_seed;    /* nslots seeds they were encoded with */
   uint64_t *sizes64;      /* P * P + P: the gathered sizes, and my row */
   size_t *send_sizes, *send_displs;
   region reg[2];
@@ -66,6 +68,7 @@ static void free_state(host_coll *h) {
   free(h->floats.buf);
   free(h->slot_at);
   free(h->slot_size);
+  free(h->slot_seed);
   free(h->sizes64);
   free(h->send_sizes);
   free(h->send_displs);
@@ -96,10 +99,11 @@ static host_coll *state_of(gcomp_coll *c) {
   size_t slots = P < 2 ? 2 : P; /* no algorithm uses more than max(P, 2) slots */
   h->slot_at = calloc(slots, sizeof *h->slot_at);
   h->slot_size = malloc(slots * sizeof *h->slot_size);
+  h->slot_seed = malloc(slots * sizeof *h->slot_seed);
   h->sizes64 = malloc((P * P + P) * sizeof *h->sizes64);
   h->send_sizes = malloc(P * sizeof *h->send_sizes);
   h->send_displs = malloc(P * sizeof *h->send_displs);
-  int ok = h->slot_at && h->slot_size && h->sizes64 && h->send_sizes && h->send_displs;
+  int ok = h->slot_at && h->slot_size && h->slot_seed && h->sizes64 && h->send_sizes && h->send_displs;
   for (int r = 0; ok && r < 2; r++) {
     h->reg[r].sizes = malloc(P * sizeof *h->reg[r].sizes);
     h->reg[r].displs = malloc(P * sizeof *h->reg[r].displs);
@@ -173,36 +177,29 @@ static void host_encode(gcomp_coll *c, const float *x, uint64_t n, uint64_t seed
     gcomp_coll_fail(c, r);
     return;
   }
-  /* the padding travels: keep it defined */
-  memset(h->mine.buf + at + size, 0, padded(size) - size);
+  /* frames, not payloads, travel: the header says nothing the receivers
+   * do not know */
+  size = gcomp_frame_from_payload(h->mine.buf + at, size, c->codec);
+  memset(h->mine.buf + at + size, 0, padded(size) - size); /* the padding travels too */
   h->slot_at[slot] = at;
   h->slot_size[slot] = size;
-}
-
-/* A payload that must hold exactly n values (a peer's payload of another
- * length is corrupt even when it is well formed). */
-static gcompResult_t decode_exact(const uint8_t *p, size_t size, float *dst, uint64_t n,
-                                  float beta) {
-  gcompPayloadInfo_t info;
-  GCOMP_TRY(gcompPayloadGetInfo(p, size, &info));
-  if (info.d != n)
-    return gcomp_fail(gcompCorruptPayload, "a peer's payload holds %llu values, not %llu",
-                      (unsigned long long)info.d, (unsigned long long)n);
-  return gcompDecode(p, size, dst, n, beta);
+  h->slot_seed[slot] = seed;
 }
 
 static void host_decode_sent(gcomp_coll *c, int slot, float *y, uint64_t n, float beta) {
   if (!gcomp_coll_ok(c)) return;
   host_coll *h = st(c);
-  gcompResult_t r = gcompDecode(h->mine.buf + h->slot_at[slot], (size_t)h->slot_size[slot], y,
-                                n, beta);
+  gcompResult_t r = gcomp_frame_decode(h->mine.buf + h->slot_at[slot], (size_t)h->slot_size[slot],
+                                       c->codec, n, h->slot_seed[slot], y, beta);
   if (r != gcompSuccess) gcomp_coll_fail(c, r);
 }
 
-static void host_decode_recv(gcomp_coll *c, int from, float *y, uint64_t n, float beta) {
+static void host_decode_recv(gcomp_coll *c, int from, uint64_t seed, float *y, uint64_t n,
+                             float beta) {
   if (!gcomp_coll_ok(c)) return;
   const region *g = &st(c)->reg[st(c)->cur];
-  gcompResult_t r = decode_exact(g->all.buf + g->displs[from], g->sizes[from], y, n, beta);
+  gcompResult_t r =
+      gcomp_frame_decode(g->all.buf + g->displs[from], g->sizes[from], c->codec, n, seed, y, beta);
   if (r != gcompSuccess) gcomp_coll_fail(c, r);
 }
 
@@ -258,6 +255,7 @@ static void gather(gcomp_coll *c, region *g, int slot) {
                                          g->displs, NULL);
   if (err) return broken(c, err, "payload exchange");
   c->comm->encoded += mine;
+  c->comm->body_encoded += gcomp_frame_body_bytes(src, (size_t)mine);
   for (int j = 0; j < c->P; j++)
     if (j != c->me) c->comm->received += g->sizes[j];
 }
@@ -283,6 +281,7 @@ static void scatter(gcomp_coll *c, region *g) {
   if (err) return broken(c, err, "chunk exchange");
   for (size_t j = 0; j < P; j++) {
     c->comm->encoded += mine[j];
+    c->comm->body_encoded += gcomp_frame_body_bytes(h->mine.buf + h->slot_at[j], mine[j]);
     if ((int)j != c->me) c->comm->received += g->sizes[j];
   }
 }
@@ -301,8 +300,12 @@ static void bcast(gcomp_coll *c, region *g, int root) {
   err = tr->bcast(c->comm->tr_ctx, h->mine.buf, g->all.buf + g->displs[root], g->xfer[root],
                   root, NULL);
   if (err) return broken(c, err, "payload broadcast");
-  if (c->me == root) c->comm->encoded += size;
-  else c->comm->received += size;
+  if (c->me == root) {
+    c->comm->encoded += size;
+    c->comm->body_encoded += gcomp_frame_body_bytes(h->mine.buf, size);
+  } else {
+    c->comm->received += size;
+  }
 }
 
 static void host_exchange_begin(gcomp_coll *c, int kind, int arg) {

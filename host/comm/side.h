@@ -53,8 +53,11 @@ typedef struct gcomp_side_ops {
    * reads the last one ended. */
   void (*exchange_begin)(gcomp_coll *c, int kind, int arg);
   void (*exchange_end)(gcomp_coll *c);
-  /* y = (what rank `from` sent me in the last exchange) + beta * y */
-  void (*decode_recv)(gcomp_coll *c, int from, float *y, uint64_t n, float beta);
+  /* y = (what rank `from` sent me in the last exchange, encoded with
+   * `seed`) + beta * y. Host sides send frames (comm/frame.h), whose
+   * decoder needs the seed the algorithm derived for that payload. */
+  void (*decode_recv)(gcomp_coll *c, int from, uint64_t seed, float *y, uint64_t n,
+                      float beta);
   float *(*scratch)(gcomp_coll *c);
   /* Element-wise, the CPU path's float operations on either side. */
   void (*sub)(gcomp_coll *c, float *out, const float *a, const float *b, uint64_t n);

@@ -16,6 +16,8 @@
 
 #include "codec_helpers.h"
 #include "comm/comm.h"
+#include "shared/wire_layout.h"
+#include "comm/frame.h"
 #include "vectors.h"
 
 namespace gsc {
@@ -106,13 +108,20 @@ inline void AllReduce_StatsCountEncodedAndReceivedPayloadBytes() {
             gcompSuccess);
   gcompCommStats_t st{};
   EXPECT_EQ(gcompCommGetStats(comm.h, &st), gcompSuccess);
-  uint64_t mine = 0, others = 0;
+  // Host communicators send frames: the payload less its header, plus the
+  // frame's own few bytes.
+  uint64_t mine = 0, mine_body = 0, others = 0;
   for (int j = 0; j < P; j++) {
-    uint64_t s = gth::encode(codec, input(j, 2000), gcomp_payload_seed(3, 0, j, GCOMP_PHASE_SEND, 0)).size();
-    if (j == me) mine = s;
+    auto p = gth::encode(codec, input(j, 2000), gcomp_payload_seed(3, 0, j, GCOMP_PHASE_SEND, 0));
+    uint64_t body = p.size() - GCOMP_HEADER_BYTES;
+    uint64_t s = gcomp_frame_from_payload(p.data(), p.size(), codec.h);
+    EXPECT_GT(s, body);
+    EXPECT_LE(s, body + 4);  // packing byte + a body length below 2^21 bits
+    if (j == me) mine = s, mine_body = body;
     else others += s;
   }
   EXPECT_EQ(st.bytesEncoded, mine);
+  EXPECT_EQ(st.bodyBytesEncoded, mine_body);
   EXPECT_EQ(st.bytesReceived, others);
   EXPECT_EQ(st.collectives, 1u);
 }
