@@ -11,7 +11,10 @@
 # happens. Needs root (CI runs as root).
 #
 #   scripts/netbench.sh [-r 100mbit,1gbit,10gbit] [-p 2,4] [-s 16M,64M]
-#                       [-n ITERS] [-o OUTDIR] [-- ALLREDUCE_PERF_FLAGS...]
+#                       [-n ITERS] [-o OUTDIR] [-t] [-- ALLREDUCE_PERF_FLAGS...]
+#
+# -t also runs `gcomp train --mpi` (ridge on heart_scale, 4 ranks) at each
+# rate: wall time to 1e-4 per codec beside its bytes (OUTDIR/train_RATE.txt).
 #
 # Default codec: --codec sd --param nu=0.1 --param packing=fixed. Output:
 # OUTDIR/netbench.csv (one row per rate, ranks, size), the raw logs, and a
@@ -24,11 +27,12 @@ ranks=2,4
 sizes=16M,64M
 iters=5
 out=build/netbench
-while getopts "r:p:s:n:o:h" opt; do
+train=0
+while getopts "r:p:s:n:o:th" opt; do
   case $opt in
     r) rates=$OPTARG ;; p) ranks=$OPTARG ;; s) sizes=$OPTARG ;; n) iters=$OPTARG ;;
-    o) out=$OPTARG ;;
-    *) sed -n '2,19p' "$0"; exit 2 ;;
+    o) out=$OPTARG ;; t) train=1 ;;
+    *) sed -n '2,22p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -42,10 +46,12 @@ fi
 . scripts/deps.sh
 gcomp_need_build_tools
 gcomp_need_mpi
+[ $train = 0 ] || gcomp_need_heart_scale
 command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || gcomp_missing_pkgs+=(iproute2)
 gcomp_install_missing
+[ $train = 0 ] || gcomp_fetch_heart_scale
 cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)" --target allreduce_perf >/dev/null
+cmake --build --preset default -j "$(nproc)" --target allreduce_perf gcomp >/dev/null
 perf=$PWD/build/default/allreduce_perf
 
 ns=gcomp-netbench-$$
@@ -82,9 +88,12 @@ for rate in "${rate_list[@]}"; do
         --mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo \
         "$perf" -b "$size" -e "$size" -n "$iters" -w 1 "${flags[@]}" >"$log" 2>&1 ||
         { echo "netbench: allreduce_perf failed at $rate, $P ranks, $size (see $log)" >&2; exit 1; }
-      # the data row: size count time algbw busbw bytes/rank ratio relerr fp32 bf16
+      # the data row (nccl-tests' columns, then gcomp's): size count type redop
+      # root time algbw busbw #wrong bytes/rank ratio relerr fp32 bf16
       row=$(grep -E '^ +[0-9]+ +[0-9]+ ' "$log" | tail -1)
-      read -r bytes _ t _ _ per_rank _ relerr t32 t16 _ <<<"$row"
+      read -r bytes _ _ _ _ t _ _ wrong per_rank _ relerr t32 t16 _ <<<"$row"
+      [ -n "$t16" ] && [ "$wrong" = 0 ] ||
+        { echo "netbench: no valid data row at $rate, $P ranks, $size (see $log)" >&2; exit 1; }
       x16=$(awk -v a="$t16" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
       x32=$(awk -v a="$t32" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
       echo "$rate,$P,$bytes,$t,$t32,$t16,$x16,$x32,$per_rank,$relerr" >>"$csv"
@@ -93,5 +102,15 @@ for rate in "${rate_list[@]}"; do
         "$(awk -v v="$t16" 'BEGIN{print v/1000}')" "$x16" "$x32"
     done
   done
+  if [ $train = 1 ]; then
+    tlog=$out/train_$rate.txt
+    timeout 1800 ip netns exec "$ns" mpirun -np 4 --oversubscribe --bind-to none \
+      --mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo \
+      build/default/gcomp train --problem ridge --mpi \
+      --codecs identity,sd,sd-unbiased,spherical,topk:k=13 >"$tlog" 2>&1 ||
+      { echo "netbench: gcomp train failed at $rate (see $tlog)" >&2; exit 1; }
+    echo "== gcomp train --mpi at $rate (4 ranks, ridge, heart_scale): $tlog"
+    grep -E '^(CODEC|identity|sd|spherical|topk)' "$tlog"
+  fi
 done
 echo "netbench: $csv"

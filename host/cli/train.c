@@ -69,6 +69,7 @@ typedef struct {
   int sweep;     /* 1: one k of the Top-k sweep */
   int k;
   train_curve_t curve;
+  double seconds; /* wall clock of the run, to the target or max-iters */
 } run_t;
 
 typedef struct {
@@ -327,7 +328,8 @@ static void print_header(const problem_t *p, const options_t *o, int mpi) {
          "learn at 1/(1 + omega); EF21 1/(L + L~ sqrt(beta/theta)), theta = 1 - sqrt(alpha), "
          "beta = alpha/(1 - sqrt(alpha)), alpha = gcomp's distortion\n");
   printf("bytes: per worker, as sent (frames: a few bytes plus the body); BODY: the bodies alone "
-         "(the paper's accounting); RATIO: bytes / Basic's bytes\n\n");
+         "(the paper's accounting); RATIO: bytes / Basic's bytes; WALL_S: wall clock of the "
+         "run (gradients, codec, exchange), rank 0's\n\n");
 }
 
 static void fmt_bytes(char *buf, size_t size, double v) {
@@ -337,8 +339,8 @@ static void fmt_bytes(char *buf, size_t size, double v) {
 
 static void print_table(const run_t *runs, int n, int best, double L) {
   int basic = basic_index(runs, n);
-  printf("%-34s %15s %7s %7s %5s %10s %8s %10s %10s %10s\n", "CODEC", "BYTES_TO_TARGET", "RATIO",
-         "ITERS", "ALGO", "STEP", "STEP*L", "BODY", "BODY_RATIO", "FINAL_ERR");
+  printf("%-34s %15s %7s %7s %5s %10s %8s %10s %10s %10s %8s\n", "CODEC", "BYTES_TO_TARGET",
+         "RATIO", "ITERS", "ALGO", "STEP", "STEP*L", "BODY", "BODY_RATIO", "FINAL_ERR", "WALL_S");
   for (int i = 0; i < n; i++) {
     if (!shown(runs, i, best)) continue;
     const run_t *r = &runs[i];
@@ -354,10 +356,9 @@ static void print_table(const run_t *runs, int n, int best, double L) {
     else snprintf(bratio, sizeof bratio, "-");
     char label[128];
     snprintf(label, sizeof label, "%s%s", r->label, i == basic ? " (Basic)" : "");
-    printf("%-34s %15s %7s %7llu %5s %10.4g %8.4f %10s %10s %10.3g\n", label, bb, ratio,
+    printf("%-34s %15s %7s %7llu %5s %10.4g %8.4f %10s %10s %10.3g %8.3f\n", label, bb, ratio,
            (unsigned long long)(r->curve.n - 1), algo_names[r->method.algo], r->method.gamma,
-           r->method.gamma * L, yb, bratio,
-           r->curve.err[r->curve.n - 1]);
+           r->method.gamma * L, yb, bratio, r->curve.err[r->curve.n - 1], r->seconds);
   }
 }
 
@@ -451,10 +452,13 @@ static int train_all(const options_t *o, problem_t *p, int mpi, int rank) {
     print_header(p, o, mpi);
     fflush(stdout);
   }
-  for (int i = 0; !rc && i < n; i++)
+  for (int i = 0; !rc && i < n; i++) {
+    double start = now_s();
     if (train_run(eng, &runs[i].method, o->target, o->max_iters, &runs[i].curve, err,
                   sizeof err))
       rc = rank == 0 ? cli_error("train: %s: %s", runs[i].label, err) : 1;
+    runs[i].seconds = now_s() - start;
+  }
   if (!rc && rank == 0) {
     int best;
     mark_best_topk(runs, n, &best);
