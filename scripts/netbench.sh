@@ -61,7 +61,7 @@ ip netns add "$ns"
 ip netns exec "$ns" ip link set lo up
 mkdir -p "$out"
 csv=$out/netbench.csv
-echo "rate,ranks,bytes,gcomp_us,fp32_us,bf16_us,speedup_vs_bf16,speedup_vs_fp32,bytes_per_rank,relerr" >"$csv"
+echo "rate,ranks,bytes,gcomp_us,fp32_us,bf16_us,speedup_vs_bf16,speedup_vs_fp32,bytes_per_rank,relerr,codec_us,wire_us,vs_max,vs_sum" >"$csv"
 
 # bits/s of a tc rate like 100mbit, 1gbit
 rate_bits() {
@@ -71,7 +71,11 @@ rate_bits() {
 }
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-printf "%-8s %5s %6s %11s %11s %11s %9s %9s\n" rate ranks size gcomp_ms fp32_ms bf16_ms "x bf16" "x fp32"
+# codec_ms, wire_ms: the codec work and the exchange of as many bytes, each
+# alone; /max and /sum: gcomp's time over the larger and over their sum
+# (1.0 /max: all overlapped; 1.0 /sum: none)
+printf "%-8s %5s %6s %11s %11s %11s %9s %9s %10s %10s %6s %6s\n" rate ranks size gcomp_ms \
+  fp32_ms bf16_ms "x bf16" "x fp32" codec_ms wire_ms /max /sum
 IFS=, read -r -a rate_list <<<"$rates"
 IFS=, read -r -a rank_list <<<"$ranks"
 IFS=, read -r -a size_list <<<"$sizes"
@@ -89,17 +93,20 @@ for rate in "${rate_list[@]}"; do
         "$perf" -b "$size" -e "$size" -n "$iters" -w 1 "${flags[@]}" >"$log" 2>&1 ||
         { echo "netbench: allreduce_perf failed at $rate, $P ranks, $size (see $log)" >&2; exit 1; }
       # the data row (nccl-tests' columns, then gcomp's): size count type redop
-      # root time algbw busbw #wrong bytes/rank ratio relerr fp32 bf16
+      # root time algbw busbw #wrong bytes/rank ratio relerr fp32 bf16 codec wire
       row=$(grep -E '^ +[0-9]+ +[0-9]+ ' "$log" | tail -1)
-      read -r bytes _ _ _ _ t _ _ wrong per_rank _ relerr t32 t16 _ <<<"$row"
+      read -r bytes _ _ _ _ t _ _ wrong per_rank _ relerr t32 t16 tc tw _ <<<"$row"
       [ -n "$t16" ] && [ "$wrong" = 0 ] ||
         { echo "netbench: no valid data row at $rate, $P ranks, $size (see $log)" >&2; exit 1; }
       x16=$(awk -v a="$t16" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
       x32=$(awk -v a="$t32" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
-      echo "$rate,$P,$bytes,$t,$t32,$t16,$x16,$x32,$per_rank,$relerr" >>"$csv"
-      printf "%-8s %5s %6s %11.1f %11.1f %11.1f %9s %9s\n" "$rate" "$P" "$size" \
-        "$(awk -v v="$t" 'BEGIN{print v/1000}')" "$(awk -v v="$t32" 'BEGIN{print v/1000}')" \
-        "$(awk -v v="$t16" 'BEGIN{print v/1000}')" "$x16" "$x32"
+      vmax=$(awk -v t="$t" -v a="$tc" -v b="$tw" 'BEGIN { printf "%.2f", t / (a > b ? a : b) }')
+      vsum=$(awk -v t="$t" -v a="$tc" -v b="$tw" 'BEGIN { printf "%.2f", t / (a + b) }')
+      echo "$rate,$P,$bytes,$t,$t32,$t16,$x16,$x32,$per_rank,$relerr,$tc,$tw,$vmax,$vsum" >>"$csv"
+      ms() { awk -v v="$1" 'BEGIN { print v / 1000 }'; }
+      printf "%-8s %5s %6s %11.1f %11.1f %11.1f %9s %9s %10.1f %10.1f %6s %6s\n" "$rate" "$P" \
+        "$size" "$(ms "$t")" "$(ms "$t32")" "$(ms "$t16")" "$x16" "$x32" "$(ms "$tc")" \
+        "$(ms "$tw")" "$vmax" "$vsum"
     done
   done
   if [ $train = 1 ]; then
