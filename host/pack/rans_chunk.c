@@ -2,6 +2,8 @@
 
 #include "shared/check.h"
 
+#include <string.h>
+
 /* Each lane's step is the one-chunk step of shared/rans.h with its loops
  * unrolled: a step moves at most 2 bytes, so the encoder always stores 2
  * and advances by the count, and the decoder always loads 2 where 2 remain.
@@ -14,10 +16,21 @@
 
 void gcomp_rans_enc_table_init(gcomp_rans_enc_table *t, const uint32_t *freq, unsigned A) {
   uint32_t start = 0;
+  memset(t, 0, sizeof *t);
   for (unsigned s = 0; s < A; s++) {
-    if (freq[s] != 0) gcomp_rans_esym_init(&t->es[s], start, freq[s]);
+    if (freq[s] != 0) {
+      gcomp_rans_esym e;
+      gcomp_rans_esym_init(&e, start, freq[s]);
+      t->x_max[s] = e.x_max;
+      t->rcp[s] = e.rcp;
+      t->start[s] = e.start;
+      t->cmpl[s] = e.cmpl;
+      t->shift[s] = (uint8_t)e.shift;
+      if (s == GCOMP_RANS_ESC) t->esc = e;
+    }
     start += freq[s];
   }
+  t->has_esc = A == GCOMP_RANS_MAX_ALPHABET;
 }
 
 void gcomp_rans_dec_table_init(gcomp_rans_dec_table *t, const uint32_t *freq, unsigned A) {
@@ -34,26 +47,11 @@ void gcomp_rans_dec_table_init(gcomp_rans_dec_table *t, const uint32_t *freq, un
 
 /* ------------------------------------------------------------- encoder */
 
-/* gcomp_rans_enc_put. The renormalization emits k = [x >= x_max] +
- * [x >= 256 x_max] <= 2 bytes (x < 2^31, x_max >= 2^19): both are stored
- * below p, the k real ones at p - k. A byte below p - k is rewritten before
- * the chunk ends, by a later step or the state's 4 bytes. */
-FORCE_INLINE uint32_t enc_put(uint32_t x, uint8_t **pp, const gcomp_rans_esym *e) {
-  uint8_t *p = *pp;
-  uint32_t k = (uint32_t)(x >= e->x_max) + (uint32_t)((x >> 8) >= e->x_max);
-  p[-1] = (uint8_t)x;
-  p[-2] = (uint8_t)(x >> 8);
-  *pp = p - k;
-  x >>= 8u * k;
-  uint32_t q = (uint32_t)(((uint64_t)x * e->rcp) >> e->shift);
-  return x + e->start + q * e->cmpl;
-}
-
 /* Steps i - 1 down to 0 of N lanes while no symbol is an escape; returns
  * the step count left (0: done; else step i - 1 holds an escape). The
  * loop has no call, so the lanes' states and pointers stay in registers. */
-FORCE_INLINE uint32_t enc_run(const gcomp_rans_esym *es, const uint32_t *sym, uint32_t i,
-                              unsigned N, uint32_t *xs, uint8_t **ps) {
+FORCE_INLINE uint32_t enc_run(const gcomp_rans_enc_table *t, const uint32_t *sym, uint32_t i,
+                              unsigned N, int plain, uint32_t *xs, uint8_t **ps) {
   uint32_t x[GCOMP_RANS_LANES];
   uint8_t *p[GCOMP_RANS_LANES];
   UNROLL_LANES
@@ -67,12 +65,15 @@ FORCE_INLINE uint32_t enc_run(const gcomp_rans_esym *es, const uint32_t *sym, ui
     UNROLL_LANES
     for (unsigned j = 0; j < N; j++) {
       s[j] = sym[j * GCOMP_RANS_CHUNK + i - 1u];
-      escape |= s[j] >= GCOMP_RANS_ESC;
+      if (plain) /* no escapes: a letter, whatever the caller passed */
+        s[j] &= 0xffu;
+      else
+        escape |= s[j] >= GCOMP_RANS_ESC;
     }
     if (escape) break;
     i--;
     UNROLL_LANES
-    for (unsigned j = 0; j < N; j++) x[j] = enc_put(x[j], &p[j], &es[s[j]]);
+    for (unsigned j = 0; j < N; j++) x[j] = gcomp_rans_lane_put(x[j], &p[j], t, s[j]);
   }
   UNROLL_LANES
   for (unsigned j = 0; j < N; j++) {
@@ -85,7 +86,7 @@ FORCE_INLINE uint32_t enc_run(const gcomp_rans_esym *es, const uint32_t *sym, ui
 /* N chunks of m symbols each, at sym + j * CHUNK; chunk j ends at
  * scratch + (j + 1) * GCOMP_RANS_CHUNK_SCRATCH. N is a constant at each
  * call: the lane loops unroll. */
-FORCE_INLINE void enc_lanes(const gcomp_rans_esym *es, const uint32_t *sym, uint32_t m,
+FORCE_INLINE void enc_lanes(const gcomp_rans_enc_table *t, const uint32_t *sym, uint32_t m,
                             unsigned N, uint8_t *scratch, uint8_t **begin) {
   uint32_t x[GCOMP_RANS_LANES];
   uint8_t *p[GCOMP_RANS_LANES];
@@ -93,14 +94,16 @@ FORCE_INLINE void enc_lanes(const gcomp_rans_esym *es, const uint32_t *sym, uint
     x[j] = GCOMP_RANS_L;
     p[j] = scratch + (j + 1u) * GCOMP_RANS_CHUNK_SCRATCH;
   }
-  for (uint32_t i = m; (i = enc_run(es, sym, i, N, x, p)) > 0;) {
-    i--; /* a step with an escape: the one-chunk steps of shared/rans.h */
+  uint32_t i = m;
+  if (!t->has_esc) i = enc_run(t, sym, i, N, 1, x, p);
+  while ((i = enc_run(t, sym, i, N, 0, x, p)) > 0) {
+    i--; /* a step with an escape */
     for (unsigned j = 0; j < N; j++) {
       uint32_t s = sym[j * GCOMP_RANS_CHUNK + i];
       if (s < GCOMP_RANS_ESC)
-        x[j] = gcomp_rans_enc_put(x[j], &p[j], &es[s]);
+        x[j] = gcomp_rans_lane_put(x[j], &p[j], t, s);
       else
-        x[j] = gcomp_rans_enc_put_escape(x[j], &p[j], s, &es[GCOMP_RANS_ESC]);
+        x[j] = gcomp_rans_enc_put_escape(x[j], &p[j], s, &t->esc);
     }
   }
   for (unsigned j = 0; j < N; j++) {
@@ -112,12 +115,12 @@ FORCE_INLINE void enc_lanes(const gcomp_rans_esym *es, const uint32_t *sym, uint
 void gcomp_rans_encode_chunks(const gcomp_rans_enc_table *t, const uint32_t *sym, uint32_t len,
                               uint8_t *scratch, uint8_t **begin) {
   if (len == GCOMP_RANS_LANES * GCOMP_RANS_CHUNK) {
-    enc_lanes(t->es, sym, GCOMP_RANS_CHUNK, GCOMP_RANS_LANES, scratch, begin);
+    enc_lanes(t, sym, GCOMP_RANS_CHUNK, GCOMP_RANS_LANES, scratch, begin);
     return;
   }
   for (uint32_t j = 0, off = 0; off < len; j++, off += GCOMP_RANS_CHUNK) {
     uint32_t m = len - off < GCOMP_RANS_CHUNK ? len - off : GCOMP_RANS_CHUNK;
-    enc_lanes(t->es, sym + off, m, 1, scratch + j * GCOMP_RANS_CHUNK_SCRATCH, begin + j);
+    enc_lanes(t, sym + off, m, 1, scratch + j * GCOMP_RANS_CHUNK_SCRATCH, begin + j);
   }
 }
 
@@ -125,11 +128,6 @@ void gcomp_rans_encode_chunks(const gcomp_rans_enc_table *t, const uint32_t *sym
 
 /* One chunk with every check, in gcomp_rans_decode's words: the path of
  * the last steps of a chunk and the judge of a refused one. */
-/* x' = f * (x >> 12) + (x & 4095) - start, as gcomp_rans_dec_advance. */
-FORCE_INLINE uint32_t dec_advance(uint32_t x, uint32_t step) {
-  return (step & 0xffffu) * (x >> GCOMP_RANS_PROB_BITS) + (step >> 16);
-}
-
 static gcompResult_t dec_checked(const uint8_t *p, const uint8_t *end,
                                  const gcomp_rans_dec_table *t, uint32_t *out, uint32_t m,
                                  uint64_t c) {
@@ -139,7 +137,7 @@ static gcompResult_t dec_checked(const uint8_t *p, const uint8_t *end,
                       (unsigned long long)c, x);
   for (uint32_t i = 0; i < m; i++) {
     uint32_t slot = gcomp_rans_dec_slot(x), s = t->letter[slot];
-    x = gcomp_rans_dec_renorm(dec_advance(x, t->step[slot]), &p, end);
+    x = gcomp_rans_dec_renorm(gcomp_rans_lane_advance(x, t->step[slot]), &p, end);
     if (x < GCOMP_RANS_L)
       return gcomp_fail(gcompCorruptPayload, "rans: chunk %llu runs out of bytes at symbol %u",
                         (unsigned long long)c, i);
@@ -157,27 +155,12 @@ static gcompResult_t dec_checked(const uint8_t *p, const uint8_t *end,
   return gcompSuccess;
 }
 
-/* A decode step with 2 bytes left at p. From x >= L the step leaves
- * x >= 2^11, so k = [x < L] + [x < L / 256] bytes bring it back to [L, 2^31)
- * and no check is needed. */
-FORCE_INLINE uint32_t dec_step(uint32_t *px, const uint8_t **pp, const gcomp_rans_dec_table *t) {
-  uint32_t x = *px;
-  const uint8_t *p = *pp;
-  uint32_t slot = gcomp_rans_dec_slot(x), s = t->letter[slot];
-  x = dec_advance(x, t->step[slot]);
-  uint32_t k = (uint32_t)(x < GCOMP_RANS_L) + (uint32_t)(x < (GCOMP_RANS_L >> 8));
-  uint32_t two = ((uint32_t)p[0] << 8) | p[1];
-  *px = (x << (8u * k)) | (two >> (16u - 8u * k));
-  *pp = p + k;
-  return s;
-}
-
 /* Steps i .. stop - 1 of N lanes, each lane with 2 bytes left at every
  * step; stops after a step in which a lane decoded ESC, with those lanes
  * in *esc_lanes (their payload comes next). Returns the next step. No
  * call in the loop, as enc_run. */
 FORCE_INLINE uint32_t dec_run(const gcomp_rans_dec_table *t, uint32_t *xs, const uint8_t **ps,
-                              uint32_t *out, uint32_t i, uint32_t stop, unsigned N,
+                              uint32_t *out, uint32_t i, uint32_t stop, unsigned N, int plain,
                               unsigned *esc_lanes) {
   uint32_t x[GCOMP_RANS_LANES];
   const uint8_t *p[GCOMP_RANS_LANES];
@@ -191,9 +174,9 @@ FORCE_INLINE uint32_t dec_run(const gcomp_rans_dec_table *t, uint32_t *xs, const
   while (i < stop && esc == 0) {
     UNROLL_LANES
     for (unsigned j = 0; j < N; j++) {
-      uint32_t s = dec_step(&x[j], &p[j], t);
-      esc |= (unsigned)(s == letter_esc) << j;
-      out[j * GCOMP_RANS_CHUNK + i] = s;
+      uint32_t s = gcomp_rans_lane_get(&x[j], &p[j], t);
+      if (!plain) esc |= (unsigned)(s == letter_esc) << j;
+      out[(size_t)j * GCOMP_RANS_CHUNK + i] = s;
     }
     i++;
   }
@@ -229,7 +212,10 @@ FORCE_INLINE int dec_lanes(const gcomp_rans_dec_table *t, const uint8_t *const *
     uint32_t run = room / 2u < m - i ? (uint32_t)(room / 2u) : m - i;
     if (run > 0) {
       unsigned esc = 0;
-      i = dec_run(t, x, p, out, i, i + run, N, &esc);
+      if (t->esc == GCOMP_RANS_MAX_ALPHABET) /* no escapes */
+        i = dec_run(t, x, p, out, i, i + run, N, 1, &esc);
+      else
+        i = dec_run(t, x, p, out, i, i + run, N, 0, &esc);
       for (unsigned j = 0; j < N; j++)
         if ((esc >> j) & 1u &&
             !gcomp_rans_dec_get_escape(&x[j], &p[j], end[j], &out[j * GCOMP_RANS_CHUNK + i - 1u]))
@@ -238,7 +224,7 @@ FORCE_INLINE int dec_lanes(const gcomp_rans_dec_table *t, const uint8_t *const *
     }
     for (unsigned j = 0; j < N; j++) { /* the last bytes: the checked step */
       uint32_t slot = gcomp_rans_dec_slot(x[j]), s = t->letter[slot];
-      x[j] = gcomp_rans_dec_renorm(dec_advance(x[j], t->step[slot]), &p[j], end[j]);
+      x[j] = gcomp_rans_dec_renorm(gcomp_rans_lane_advance(x[j], t->step[slot]), &p[j], end[j]);
       if (x[j] < GCOMP_RANS_L) return 0;
       if (s == t->esc && !gcomp_rans_dec_get_escape(&x[j], &p[j], end[j], &s)) return 0;
       out[j * GCOMP_RANS_CHUNK + i] = s;

@@ -30,9 +30,15 @@ extern "C" {
 #define GCOMP_RANS_CHUNK_SCRATCH (7u * GCOMP_RANS_CHUNK + 4u)
 #define GCOMP_RANS_GROUP_SCRATCH (GCOMP_RANS_LANES * GCOMP_RANS_CHUNK_SCRATCH)
 
-/* Encoder constants per letter (frequency 0: unused, never read). */
+/* Encoder constants per letter, those of gcomp_rans_esym as arrays so a
+ * step indexes them by the letter directly (frequency 0: zeros, unused);
+ * the escape letter's also whole, for gcomp_rans_enc_put_escape. */
 typedef struct {
-  gcomp_rans_esym es[GCOMP_RANS_MAX_ALPHABET];
+  uint32_t x_max[GCOMP_RANS_MAX_ALPHABET], rcp[GCOMP_RANS_MAX_ALPHABET];
+  uint32_t start[GCOMP_RANS_MAX_ALPHABET], cmpl[GCOMP_RANS_MAX_ALPHABET];
+  uint8_t shift[GCOMP_RANS_MAX_ALPHABET];
+  gcomp_rans_esym esc;
+  int has_esc; /* A = 256 */
 } gcomp_rans_enc_table;
 
 /* Decoder tables by slot x & 4095: the letter, and f | (slot - start) << 16
@@ -73,6 +79,47 @@ void gcomp_rans_encode_chunks(const gcomp_rans_enc_table *t, const uint32_t *sym
 gcompResult_t gcomp_rans_decode_chunks(const gcomp_rans_dec_table *t, const uint8_t *const *src,
                                        const uint32_t *bytes, uint32_t *out, uint32_t len,
                                        uint64_t first);
+
+/* ------------------------------------------------ one lane's steps */
+
+/* gcomp_rans_enc_put without a loop. The renormalization emits
+ * k = [x >= x_max] + [x >= 256 x_max] <= 2 bytes (x < 2^31, x_max >= 2^19):
+ * both are stored below p, the k real ones at p - k. A byte below p - k is
+ * rewritten before the chunk ends, by a later step or the state's 4 bytes;
+ * the 2 bytes below p must be writable. */
+static inline uint32_t gcomp_rans_lane_put(uint32_t x, uint8_t **pp, const gcomp_rans_enc_table *t,
+                                           uint32_t s) {
+  uint8_t *p = *pp;
+  uint32_t x_max = t->x_max[s];
+  uint32_t k = (uint32_t)(x >= x_max) + (uint32_t)((x >> 8) >= x_max);
+  p[-1] = (uint8_t)x;
+  p[-2] = (uint8_t)(x >> 8);
+  *pp = p - k;
+  x >>= 8u * k;
+  uint32_t q = (uint32_t)(((uint64_t)x * t->rcp[s]) >> t->shift[s]);
+  return x + t->start[s] + q * t->cmpl[s];
+}
+
+/* x' = f * (x >> 12) + (x & 4095) - start, as gcomp_rans_dec_advance. */
+static inline uint32_t gcomp_rans_lane_advance(uint32_t x, uint32_t step) {
+  return (step & 0xffffu) * (x >> GCOMP_RANS_PROB_BITS) + (step >> 16);
+}
+
+/* A decode step from x >= L with 2 bytes readable at p; returns the letter.
+ * The step leaves x >= 2^11, so k = [x < L] + [x < L / 256] bytes bring it
+ * back to [L, 2^31) and no check is needed: x, then the next 2 bytes,
+ * shifted right by 16 - 8k. Exactly gcomp_rans_dec_renorm's x and p. */
+static inline uint32_t gcomp_rans_lane_get(uint32_t *px, const uint8_t **pp,
+                                           const gcomp_rans_dec_table *t) {
+  const uint8_t *p = *pp;
+  uint32_t slot = gcomp_rans_dec_slot(*px), s = t->letter[slot];
+  uint32_t x = gcomp_rans_lane_advance(*px, t->step[slot]);
+  uint32_t k = (uint32_t)(x < GCOMP_RANS_L) + (uint32_t)(x < (GCOMP_RANS_L >> 8));
+  uint64_t next = ((uint64_t)x << 16) | ((uint32_t)p[0] << 8) | p[1];
+  *px = (uint32_t)(next >> (16u - 8u * k));
+  *pp = p + k;
+  return s;
+}
 
 #ifdef __cplusplus
 }
