@@ -6,8 +6,8 @@
  * Step sizes are the theory's, never tuned (a tuned step would measure the
  * tuning, not the codec):
  *   GD   (identity, none): gamma = 1 / L
- *   DCGD (unbiased, U(omega)): gamma = 1 / (L (1 + omega / N))
- *   DIANA (unbiased, algo=diana): gamma = 1 / (L (1 + 6 omega / N)), shift
+ *   DCGD (unbiased, U(omega), one worker or algo=dcgd): gamma = 1 / (L (1 + omega / N))
+ *   DIANA (unbiased, several workers or algo=diana): gamma = 1 / (L (1 + 6 omega / N)), shift
  *        rate a = 1 / (1 + omega) (Horvath et al. 2019, strongly convex case)
  *   EF21 (biased, distortion alpha): gamma = 1 / (L + L~ sqrt(beta / theta)),
  *        theta = 1 - sqrt(alpha), beta = alpha / (1 - sqrt(alpha)),
@@ -25,19 +25,42 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE                                                                                 \
-  "usage: gcomp train --problem ridge|logistic [--data FILE | --data synthetic:M,D,KAPPA]\n" \
-  "         [--codecs LIST] [--workers N] [--target T] [--max-iters N] [--csv FILE]\n"         \
-  "         [--plot FILE.png] [--lambda L] [--seed S] [--mpi]\n"                               \
-  "LIST: comma-separated NAME[:PARAM=VALUE]... (default identity,sd,sd-unbiased,\n"           \
-  "sd-unbiased:algo=diana,spherical,topk); 'topk' without k sweeps k and keeps the best;\n"   \
-  "'none' sends raw floats; algo=diana trains an unbiased codec with DIANA's shifts instead\n" \
-  "of DCGD. Defaults: heart_scale (a bias column appended), 4 workers (under mpirun: one\n"  \
-  "per rank), target 1e-4, 100000 iterations, lambda 1/m (synthetic ridge: 0), seed 0.\n"    \
-  "FILE: LibSVM, or dense CSV (label,x1,...,xd a row; optional header) when its name ends\n" \
-  "in .csv."
+#define USAGE \
+  "usage: gcomp train --problem ridge|logistic [--data FILE] [--codecs LIST]\n"     \
+  "         [--workers N] [--target T] [--max-iters N] [--csv FILE]\n"              \
+  "         [--plot FILE.png] [--lambda L] [--seed S] [--mpi]\n"                    \
+  "Distributed gradient descent, each worker's gradient compressed every step,\n"   \
+  "with the theory's step sizes: bytes a worker sends to reach the target.\n"       \
+  "  --problem P      ridge or logistic (required)\n"                               \
+  "  --data FILE      LibSVM, or dense CSV (label,x1,...,xd a row; optional\n"      \
+  "                   header) when its name ends in .csv, or synthetic:M,D,KAPPA\n" \
+  "                   (default heart_scale, a bias column appended)\n"              \
+  "  --codecs LIST    comma-separated NAME[:PARAM=VALUE]... (default identity,\n"   \
+  "                   sd,sd-unbiased:algo=dcgd,sd-unbiased,spherical,topk);\n"      \
+  "                   'topk' without k sweeps k and keeps the best; 'none'\n"       \
+  "                   sends raw floats; an unbiased codec trains with DIANA's\n"    \
+  "                   shifts when there are several workers, else with DCGD\n"     \
+  "                   (algo=dcgd or algo=diana chooses)\n"                          \
+  "  --workers N      workers, 1..4096 (default 4; under mpirun one a rank)\n"      \
+  "  --target T       relative error |x - x*|^2 / |x0 - x*|^2 to reach, in\n"       \
+  "                   (0, 1] (default 1e-4)\n"                                      \
+  "  --max-iters N    at most N iterations, 1..10^7 (default 100000)\n"             \
+  "  --lambda L       L2 regularization, 0..1e6 (default 1/m; synthetic\n"          \
+  "                   ridge: 0)\n"                                                  \
+  "  --seed S         seed of the codecs' randomness (default 0)\n"                 \
+  "  --csv FILE       every curve as CSV (default: none)\n"                         \
+  "  --plot FILE.png  the curves, drawn by gnuplot (default: no plot)\n"            \
+  "  --mpi            one worker per MPI rank (default: on under mpirun)\n"         \
+  "  -h, --help       this text\n"                                                  \
+  "exit status: 0 done; 1 failed (one line on stderr); 2 usage error"
+
 #define MAX_RUNS 64
-#define DEFAULT_CODECS "identity,sd,sd-unbiased,sd-unbiased:algo=diana,spherical,topk"
+#define DEFAULT_CODECS "identity,sd,sd-unbiased:algo=dcgd,sd-unbiased,spherical,topk"
+
+/* algo=: the training algorithm of an unbiased codec. Auto: DIANA with
+ * several workers (DCGD stalls at a noise floor of (omega/N) mean_i
+ * |grad f_i(x*)|^2 there: docs/EXPERIMENTS.md), DCGD with one. */
+enum { ALGO_AUTO, ALGO_DCGD, ALGO_DIANA };
 
 typedef struct {
   char label[96];
@@ -103,7 +126,7 @@ static int parse_options(int argc, char **argv, options_t *o) {
                                          "--lambda",  "--seed"};
     int known = 0;
     for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) known |= !strcmp(a, valued[k]);
-    if (!known) return usage_error("unknown argument '%s'", a);
+    if (!known) return cli_bad_argument("train", a);
     if (i + 1 >= argc) return usage_error("%s needs a value", a);
     const char *v = argv[++i];
     double num;
@@ -165,15 +188,16 @@ static void label_of(gcompCodec_t codec, char *out, size_t size) {
   if (c.rotate && n > 0 && (size_t)n < size) snprintf(out + n, size - (size_t)n, ":rotate=1");
 }
 
-/* The step size of the algorithm that fits the codec's class (diana: the
- * shifted method instead of DCGD, for unbiased codecs only). */
-static int choose_method(const problem_t *p, run_t *r, int diana) {
+/* The algorithm that fits the codec's class, and its step size. */
+static int choose_method(const problem_t *p, run_t *r, int algo) {
   train_method_t *m = &r->method;
   gcompClass_t cls = gcompClassExact;
   if (m->codec && gcompCodecGetClass(m->codec, &cls) != gcompSuccess)
     return cli_lib_error("codec class", gcompCodecGetClass(m->codec, &cls));
-  if (diana && cls != gcompClassUnbiased)
-    return cli_error("train: algo=diana needs an unbiased codec (%s is not)", r->label) + 1;
+  if (algo != ALGO_AUTO && cls != gcompClassUnbiased)
+    return cli_error("train: algo=%s needs an unbiased codec (%s is not)",
+                     algo == ALGO_DIANA ? "diana" : "dcgd", r->label) + 1;
+  int diana = algo == ALGO_DIANA || (algo == ALGO_AUTO && p->N > 1);
   if (cls == gcompClassExact) {
     m->algo = TRAIN_GD;
     m->gamma = 1.0 / p->L;
@@ -195,7 +219,7 @@ static int choose_method(const problem_t *p, run_t *r, int diana) {
 }
 
 static int add_run(run_t *runs, int *n, const problem_t *p, const char *name, char **params,
-                   int np, int sweep, int k, int diana) {
+                   int np, int sweep, int k, int algo) {
   if (*n == MAX_RUNS) return cli_error("train: more than %d runs", MAX_RUNS);
   run_t *r = &runs[*n];
   memset(r, 0, sizeof *r);
@@ -206,11 +230,13 @@ static int add_run(run_t *runs, int *n, const problem_t *p, const char *name, ch
     if (cli_make_codec(name, params, np, &r->method.codec)) return 2;
     label_of(r->method.codec, r->label, sizeof r->label);
   }
-  if (diana) strncat(r->label, ":algo=diana", sizeof r->label - strlen(r->label) - 1);
+  if (algo != ALGO_AUTO)
+    strncat(r->label, algo == ALGO_DIANA ? ":algo=diana" : ":algo=dcgd",
+            sizeof r->label - strlen(r->label) - 1);
   r->sweep = sweep;
   r->k = k;
   (*n)++;
-  return choose_method(p, r, diana);
+  return choose_method(p, r, algo);
 }
 
 static int next_k(int k, int d) {
@@ -225,12 +251,13 @@ static int build_runs(const options_t *o, const problem_t *p, run_t *runs, int *
   int rc = 0;
   for (char *item = strtok_r(list, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
     char *params[10], *psave = NULL, *name = strtok_r(item, ":", &psave);
-    int np = 0, has_k = 0, has_alpha = 0, diana = 0;
+    int np = 0, has_k = 0, has_alpha = 0, algo = ALGO_AUTO;
     for (char *q; np < 8 && (q = strtok_r(NULL, ":", &psave)) != NULL;) {
       if (!strncmp(q, "algo=", 5)) { /* the training algorithm, not a codec parameter */
-        diana = !strcmp(q + 5, "diana");
-        if (!diana && strcmp(q + 5, "auto"))
-          rc = usage_error("algo must be auto or diana, got '%s'", q + 5);
+        const char *a = q + 5;
+        algo = !strcmp(a, "diana") ? ALGO_DIANA : !strcmp(a, "dcgd") ? ALGO_DCGD : ALGO_AUTO;
+        if (algo == ALGO_AUTO && strcmp(a, "auto"))
+          rc = usage_error("algo must be auto, dcgd or diana, got '%s'", a);
         continue;
       }
       has_k |= !strncmp(q, "k=", 2);
@@ -248,10 +275,10 @@ static int build_runs(const options_t *o, const problem_t *p, run_t *runs, int *
       for (int k = 1; !rc && (uint64_t)k < p->d; k = next_k(k, (int)p->d)) {
         snprintf(kbuf, sizeof kbuf, "k=%d", k);
         params[np] = kbuf;
-        rc = add_run(runs, n, p, name, params, np + 1, 1, k, diana);
+        rc = add_run(runs, n, p, name, params, np + 1, 1, k, algo);
       }
     } else {
-      rc = add_run(runs, n, p, name, params, np, 0, 0, diana);
+      rc = add_run(runs, n, p, name, params, np, 0, 0, algo);
     }
   }
   free(list);
@@ -299,7 +326,7 @@ static void print_header(const problem_t *p, const options_t *o, int mpi) {
   printf("steps: GD 1/L; DCGD 1/(L (1 + omega/N)); DIANA 1/(L (1 + 6 omega/N)), shifts "
          "learn at 1/(1 + omega); EF21 1/(L + L~ sqrt(beta/theta)), theta = 1 - sqrt(alpha), "
          "beta = alpha/(1 - sqrt(alpha)), alpha = gcomp's distortion\n");
-  printf("bytes: per worker, whole payloads with their headers; BODY: without headers "
+  printf("bytes: per worker, as sent (frames: a few bytes plus the body); BODY: the bodies alone "
          "(the paper's accounting); RATIO: bytes / Basic's bytes\n\n");
 }
 
@@ -381,7 +408,7 @@ static int draw(const options_t *o, const problem_t *p, const run_t *runs, int n
            p->kind == PROBLEM_RIDGE ? "Ridge" : "Logistic", p->data, p->N);
   const char *ylabel = "relative error |x^t - x*|^2 / |x^0 - x*|^2";
   plot_panel_t panels[2] = {
-      {"whole payloads, headers included", "bytes sent per worker", ylabel, whole, nc,
+      {"as sent (frames), framing included", "bytes sent per worker", ylabel, whole, nc,
        xw > 0 ? 1.1 * xw : 1, o->target / 5, o->target},
       {"payload bodies (the paper's accounting)", "body bytes sent per worker", ylabel, body, nc,
        xb > 0 ? 1.1 * xb : 1, o->target / 5, o->target}};
