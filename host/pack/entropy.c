@@ -1,5 +1,6 @@
 #include "pack/entropy.h"
 
+#include "pack/rans_chunk.h"
 #include "shared/bitio.h"
 #include "shared/check.h"
 #include "shared/rans.h"
@@ -7,11 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Per-step worst case, independent of the entropy argument behind
- * GCOMP_RANS_CHUNK_BOUND: an escape is at most 2 (ESC) + 1 (length)
- * + 2 + 2 (bits) bytes. The chunk scratch relies only on this. */
-#define SCRATCH_BYTES (7u * GCOMP_RANS_CHUNK + 4u)
 
 static uint64_t chunk_count(uint64_t n) {
   return (n + GCOMP_RANS_CHUNK - 1u) / GCOMP_RANS_CHUNK;
@@ -59,32 +55,14 @@ static void histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt) {
     cnt[s] = h[0][s] + h[1][s] + h[2][s] + h[3][s];
 }
 
-/* One chunk, backwards, ending at `end`; returns where its bytes begin. */
-static uint8_t *encode_chunk(const uint32_t *sym, uint32_t m,
-                             const gcomp_rans_esym *es, uint8_t *end) {
-  uint8_t *p = end;
-  uint32_t x = GCOMP_RANS_L;
-  uint32_t i = m;
-  while (i > 0) {
-    uint32_t s = sym[--i];
-    if (s < GCOMP_RANS_ESC)
-      x = gcomp_rans_enc_put(x, &p, &es[s]);
-    else
-      x = gcomp_rans_enc_put_escape(x, &p, s, &es[GCOMP_RANS_ESC]);
-  }
-  gcomp_rans_enc_flush(x, &p);
-  return p;
-}
-
 gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
                                 size_t cap, size_t *written) {
   uint64_t cnt[GCOMP_RANS_MAX_ALPHABET];
   uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
-  gcomp_rans_esym es[GCOMP_RANS_MAX_ALPHABET];
+  gcomp_rans_enc_table t;
   gcomp_bitwriter w;
   uint64_t nchunks, c;
   unsigned A = 0, s;
-  uint32_t start = 0;
   size_t pos, lens;
   uint8_t *scratch;
 
@@ -118,34 +96,35 @@ gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
   lens = pos;
   pos += (size_t)nchunks * 4u;
 
-  for (s = 0; s < A; s++) {
-    if (freq[s] != 0) gcomp_rans_esym_init(&es[s], start, freq[s]);
-    start += freq[s];
-  }
-
-  scratch = (uint8_t *)malloc(SCRATCH_BYTES);
+  gcomp_rans_enc_table_init(&t, freq, A);
+  scratch = (uint8_t *)malloc(GCOMP_RANS_GROUP_SCRATCH);
   if (scratch == NULL)
     return gcomp_fail(gcompOutOfMemory, "rans: chunk scratch");
-  for (c = 0; c < nchunks; c++) {
+  for (c = 0; c < nchunks; c += GCOMP_RANS_LANES) {
     uint64_t first = c * GCOMP_RANS_CHUNK;
-    uint32_t m = (uint32_t)(n - first < GCOMP_RANS_CHUNK ? n - first
-                                                         : GCOMP_RANS_CHUNK);
-    uint8_t *end = scratch + SCRATCH_BYTES;
-    uint8_t *p = encode_chunk(sym + first, m, es, end);
-    size_t len = (size_t)(end - p);
-    if (len > GCOMP_RANS_CHUNK_BOUND(m)) {
-      free(scratch);
-      return gcomp_fail(gcompInternalError,
-                        "rans: chunk of %u symbols took %zu bytes", m, len);
+    uint32_t len = (uint32_t)(n - first < GCOMP_RANS_LANES * GCOMP_RANS_CHUNK
+                                  ? n - first
+                                  : GCOMP_RANS_LANES * GCOMP_RANS_CHUNK);
+    uint8_t *begin[GCOMP_RANS_LANES];
+    gcomp_rans_encode_chunks(&t, sym + first, len, scratch, begin);
+    for (uint32_t j = 0; j < gcomp_rans_chunks_of(len); j++) {
+      uint32_t m = len - j * GCOMP_RANS_CHUNK < GCOMP_RANS_CHUNK ? len - j * GCOMP_RANS_CHUNK
+                                                                 : GCOMP_RANS_CHUNK;
+      size_t bytes = (size_t)(scratch + (j + 1u) * GCOMP_RANS_CHUNK_SCRATCH - begin[j]);
+      if (bytes > GCOMP_RANS_CHUNK_BOUND(m)) {
+        free(scratch);
+        return gcomp_fail(gcompInternalError,
+                          "rans: chunk of %u symbols took %zu bytes", m, bytes);
+      }
+      if (cap - pos < bytes) {
+        free(scratch);
+        return gcomp_fail(gcompDstTooSmall, "rans: no room for chunk %llu",
+                          (unsigned long long)(c + j));
+      }
+      memcpy(dst + pos, begin[j], bytes);
+      put_u32le(dst + lens + (size_t)(c + j) * 4u, (uint32_t)bytes);
+      pos += bytes;
     }
-    if (cap - pos < len) {
-      free(scratch);
-      return gcomp_fail(gcompDstTooSmall, "rans: no room for chunk %llu",
-                        (unsigned long long)c);
-    }
-    memcpy(dst + pos, p, len);
-    put_u32le(dst + lens + (size_t)c * 4u, (uint32_t)len);
-    pos += len;
   }
   free(scratch);
   *written = pos;
@@ -183,49 +162,60 @@ static gcompResult_t read_table(const uint8_t *src, size_t size, uint32_t *freq,
   return gcomp_fail(gcompInternalError, "rans: table reader");
 }
 
-static gcompResult_t decode_chunk(const uint8_t *p, const uint8_t *end,
-                                  const uint32_t *tab, uint32_t esc,
-                                  uint32_t *out, uint32_t m, uint64_t c) {
-  uint32_t x = gcomp_rans_dec_init(&p);
-  uint32_t i;
-  if (x < GCOMP_RANS_L || x >= (GCOMP_RANS_L << 8))
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: chunk %llu: initial state %#x out of range",
-                      (unsigned long long)c, x);
-  for (i = 0; i < m; i++) {
-    uint32_t e = tab[gcomp_rans_dec_slot(x)];
-    uint32_t s = gcomp_rans_dslot_sym(e);
-    x = gcomp_rans_dec_renorm(gcomp_rans_dec_advance(x, e), &p, end);
-    if (x < GCOMP_RANS_L)
-      return gcomp_fail(gcompCorruptPayload,
-                        "rans: chunk %llu runs out of bytes at symbol %u",
-                        (unsigned long long)c, i);
-    if (s == esc && !gcomp_rans_dec_get_escape(&x, &p, end, &s))
-      return gcomp_fail(gcompCorruptPayload,
-                        "rans: chunk %llu: bad escape at symbol %u",
-                        (unsigned long long)c, i);
-    out[i] = s;
+gcompResult_t gcomp_rans_reader_init(gcomp_rans_reader *r, const uint8_t *src, size_t size,
+                                     uint64_t n) {
+  uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
+  unsigned A = 0;
+  size_t pos = 0;
+  GCOMP_TRY(read_table(src, size, freq, &A, &pos));
+  gcomp_rans_dec_table_init(&r->t, freq, A);
+  r->chunks = chunk_count(n);
+  if ((uint64_t)(size - pos) / 4u < r->chunks)
+    return gcomp_fail(gcompCorruptPayload, "rans: truncated chunk length table");
+  r->src = src;
+  r->size = size;
+  r->lens = pos;
+  r->pos = pos + (size_t)r->chunks * 4u;
+  r->n = n;
+  r->next = 0;
+  return gcompSuccess;
+}
+
+/* A bad length is reported after the chunks before it are decoded, as
+ * one chunk at a time would. */
+gcompResult_t gcomp_rans_reader_next(gcomp_rans_reader *r, uint32_t *sym, uint32_t *len) {
+  const uint8_t *chunk[GCOMP_RANS_LANES];
+  uint32_t bytes[GCOMP_RANS_LANES];
+  uint64_t c = r->next, first = c * GCOMP_RANS_CHUNK;
+  uint32_t k = 0, bad = 0;
+  *len = 0;
+  for (; k < GCOMP_RANS_LANES && c + k < r->chunks; k++) {
+    uint32_t b = get_u32le(r->src + r->lens + (size_t)(c + k) * 4u);
+    if (b < 4u || b > r->size - r->pos) {
+      bad = 1;
+      break;
+    }
+    chunk[k] = r->src + r->pos;
+    bytes[k] = b;
+    r->pos += b;
   }
-  if (p != end)
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: chunk %llu leaves %zu bytes unread",
-                      (unsigned long long)c, (size_t)(end - p));
-  if (x != GCOMP_RANS_L)
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: chunk %llu ends in state %#x, not %#x",
-                      (unsigned long long)c, x, GCOMP_RANS_L);
+  if (k > 0) {
+    uint64_t m = r->n - first < (uint64_t)k * GCOMP_RANS_CHUNK ? r->n - first
+                                                               : (uint64_t)k * GCOMP_RANS_CHUNK;
+    GCOMP_TRY(gcomp_rans_decode_chunks(&r->t, chunk, bytes, sym, (uint32_t)m, c));
+    *len = (uint32_t)m;
+  }
+  r->next = c + k;
+  if (bad)
+    return gcomp_fail(gcompCorruptPayload, "rans: chunk %llu length %u does not fit the section",
+                      (unsigned long long)(c + k),
+                      get_u32le(r->src + r->lens + (size_t)(c + k) * 4u));
   return gcompSuccess;
 }
 
 gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                 uint64_t n, size_t *consumed) {
-  uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
-  uint32_t tab[GCOMP_RANS_PROB_SCALE];
-  uint64_t nchunks, c;
-  unsigned A = 0, s;
-  uint32_t start = 0, esc;
-  size_t pos = 0, lens;
-
+  gcomp_rans_reader r;
   if (consumed == NULL)
     return gcomp_fail(gcompInvalidArgument, "rans: consumed is NULL");
   *consumed = 0;
@@ -235,37 +225,11 @@ gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
   if (n > GCOMP_MAX_DIM)
     return gcomp_fail(gcompSizeOverflow, "rans: n = %llu above the limit",
                       (unsigned long long)n);
-
-  GCOMP_TRY(read_table(src, size, freq, &A, &pos));
-  for (s = 0; s < A; s++) {
-    uint32_t k;
-    for (k = 0; k < freq[s]; k++)
-      tab[start + k] = gcomp_rans_dslot(s, start, freq[s], start + k);
-    start += freq[s];
+  GCOMP_TRY(gcomp_rans_reader_init(&r, src, size, n));
+  while (r.next < r.chunks) {
+    uint32_t len = 0;
+    GCOMP_TRY(gcomp_rans_reader_next(&r, sym + r.next * GCOMP_RANS_CHUNK, &len));
   }
-  /* Without escapes no slot holds 255, and 256 matches no slot. */
-  esc = A == GCOMP_RANS_MAX_ALPHABET ? GCOMP_RANS_ESC : GCOMP_RANS_MAX_ALPHABET;
-
-  nchunks = chunk_count(n);
-  if ((uint64_t)(size - pos) / 4u < nchunks)
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: truncated chunk length table");
-  lens = pos;
-  pos += (size_t)nchunks * 4u;
-
-  for (c = 0; c < nchunks; c++) {
-    uint64_t first = c * GCOMP_RANS_CHUNK;
-    uint32_t m = (uint32_t)(n - first < GCOMP_RANS_CHUNK ? n - first
-                                                         : GCOMP_RANS_CHUNK);
-    uint32_t len = get_u32le(src + lens + (size_t)c * 4u);
-    if (len < 4u || len > size - pos)
-      return gcomp_fail(gcompCorruptPayload,
-                        "rans: chunk %llu length %u does not fit the section",
-                        (unsigned long long)c, len);
-    GCOMP_TRY(decode_chunk(src + pos, src + pos + len, tab, esc, sym + first,
-                           m, c));
-    pos += len;
-  }
-  *consumed = pos;
+  *consumed = r.pos;
   return gcompSuccess;
 }

@@ -95,14 +95,14 @@ static gcompResult_t check_levels(const gcomp_level_desc *d, uint32_t worst,
 
 /* All n levels; zeros for the zero vector, so every back end sees defined
  * levels. */
-static gcompResult_t quantize_all(const gcomp_level_desc *d, const gcomp_body_in *in, int32_t *v,
-                                  gcomp_level_scale *s) {
+static gcompResult_t quantize_all(const gcomp_level_desc *d, const gcomp_body_in *in, int zig,
+                                  int32_t *v, gcomp_level_scale *s) {
   GCOMP_TRY(d->prepare(in, s));
   if (s->scale == 0.0f) {
     memset(v, 0, (size_t)in->n * sizeof *v);
     return gcompSuccess;
   }
-  return check_levels(d, d->quantize(in, s, 0, 0, in->n, v), s);
+  return check_levels(d, d->quantize(in, s, zig, 0, in->n, v), s);
 }
 
 /* ------------------------------------------------------------ back ends */
@@ -274,8 +274,10 @@ gcompResult_t gcomp_level_encode(const gcomp_level_desc *d, const gcomp_body_in 
   uint32_t *z = NULL;
   gcomp_level_scale s;
   if (!v) return gcomp_fail(gcompOutOfMemory, "level buffer allocation failed");
-  gcompResult_t r = quantize_all(d, in, v, &s);
-  if (r == gcompSuccess && (p == gcompPackAuto || p == gcompPackEntropy)) {
+  /* Entropy alone codes zigzag symbols only: the quantizer writes them. */
+  gcompResult_t r = quantize_all(d, in, p == gcompPackEntropy, v, &s);
+  if (p == gcompPackEntropy) z = (uint32_t *)v;
+  if (r == gcompSuccess && p == gcompPackAuto) {
     z = malloc((size_t)in->n * sizeof *z);
     if (!z)
       r = gcomp_fail(gcompOutOfMemory, "symbol buffer allocation failed");
@@ -292,7 +294,7 @@ gcompResult_t gcomp_level_encode(const gcomp_level_desc *d, const gcomp_body_in 
       out->bits = c.out.bits;
     }
   }
-  free(z);
+  if (z != (uint32_t *)v) free(z);
   free(v);
   return r;
 }
@@ -376,6 +378,39 @@ GCOMP_HOT static gcompResult_t decode_fixed_fused(const gcomp_level_desc *d,
   return gcompSuccess;
 }
 
+/* Packing entropy, GCOMP_RANS_LANES chunks at a time while their symbols
+ * are in cache: decode, check, dequantize. No n-sized level buffer. */
+GCOMP_HOT static gcompResult_t decode_entropy_fused(const gcomp_level_desc *d,
+                                                    const gcomp_body_view *bv,
+                                                    gcomp_bitreader *br,
+                                                    const gcomp_level_scale *s, float *dst) {
+  size_t size = (size_t)(bv->bits / 8);
+  if (bv->bits % 8 || size < 4 || !gcomp_br_align_zero(br))
+    return gcomp_fail(gcompCorruptPayload, "stream body framing invalid");
+  struct {
+    gcomp_rans_reader r;
+    int32_t v[GCOMP_RANS_LANES * GCOMP_RANS_CHUNK];
+  } *w = malloc(sizeof *w);
+  if (!w) return gcomp_fail(gcompOutOfMemory, "entropy decode scratch allocation failed");
+  gcompResult_t res = gcomp_rans_reader_init(&w->r, bv->body + 4, size - 4, bv->n);
+  while (res == gcompSuccess && w->r.next < w->r.chunks) {
+    uint64_t off = w->r.next * GCOMP_RANS_CHUNK;
+    uint32_t len = 0;
+    res = gcomp_rans_reader_next(&w->r, (uint32_t *)w->v, &len);
+    if (res == gcompSuccess) res = unzigzag_levels(w->v, len, s->K);
+    if (res == gcompSuccess) {
+      d->dequantize(w->v, len, s, dst + off);
+      if (!all_finite(dst + off, len))
+        res = gcomp_fail(gcompCorruptPayload, "value overflows float32");
+    }
+  }
+  if (res == gcompSuccess && w->r.pos != size - 4)
+    res = gcomp_fail(gcompCorruptPayload, "stream body has %zu trailing bytes",
+                     size - 4 - w->r.pos);
+  free(w);
+  return res;
+}
+
 static gcompResult_t read_levels(const gcomp_level_desc *d, const gcomp_body_view *bv,
                                  gcomp_bitreader *br, uint32_t K, int32_t *v) {
   if (bv->packing == gcompPackStructured) {
@@ -420,6 +455,7 @@ gcompResult_t gcomp_level_decode(const gcomp_level_desc *d, const gcomp_body_vie
     return gcompSuccess;
   }
   if (bv->packing == gcompPackFixed) return decode_fixed_fused(d, bv, &br, &s, y, 0, 0.0f);
+  if (bv->packing == gcompPackEntropy) return decode_entropy_fused(d, bv, &br, &s, y);
   int32_t *v = malloc((size_t)bv->n * sizeof *v);
   if (!v) return gcomp_fail(gcompOutOfMemory, "level buffer allocation failed");
   gcompResult_t r = read_levels(d, bv, &br, s.K, v);
