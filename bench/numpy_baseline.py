@@ -17,6 +17,8 @@ few distinct chunk widths only). They use gcomp's quantizer math (the same
 scale, the same rounding rule) and a packing of comparable size (the fixed
 packer chooses each 4096-symbol chunk's width with escapes by the same cost
 rule), not gcomp's byte layout; their random bits come from NumPy's PCG64.
+Needs Debian's python3-numpy (scripts/deps.sh: gcomp_need_python_tests
+lists it) and the shared library: cmake --build --preset cpu --target gcomp.
 Both sides run on one core (BLAS is limited to one thread below; gcomp's
 encoders are single-threaded). Freed memory stays in the process (mallopt
 below): NumPy allocates a temporary per operation, and on a VM where a first
@@ -34,7 +36,12 @@ import math
 import sys
 import time
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:
+    sys.exit("numpy_baseline.py: needs NumPy, Debian's python3-numpy (run as root: "
+             "source scripts/deps.sh; gcomp_need_python_tests; gcomp_install_missing)")
+
 
 def _keep_freed_memory():
     """glibc: no mmap for large blocks (M_MMAP_MAX = 0), no trimming of the
