@@ -118,7 +118,7 @@ int gcomp_use_two_phase(gcompAlgo_t algo, uint64_t count, int P) {
 
 /* Auto: from 2^20 values on, 8 chunks of at least 2^17 values each: enough
  * chunks to overlap compute with the wire, few enough that the per-chunk
- * size exchange (a small round trip) and header (64 bytes) stay negligible. */
+ * size exchange (a small round trip) and frame (a few bytes) stay negligible. */
 uint64_t gcomp_pipeline_chunk(uint64_t setting, uint64_t count) {
   if (setting == GCOMP_PIPELINE_OFF) return 0;
   uint64_t chunk = setting;
