@@ -4,7 +4,11 @@
 #include "shared/check.h"
 #include "shared/rans.h"
 #include "shared/rans_table.h"
+#include "core/pool.h"
+#include "pack/section.h"
+#include "pack/rans_estimate.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,18 +33,6 @@ size_t gcomp_rans_bound(uint64_t n) {
 
 /* ------------------------------------------------------------- encoder */
 
-static void put_u32le(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v & 0xffu);
-  p[1] = (uint8_t)((v >> 8) & 0xffu);
-  p[2] = (uint8_t)((v >> 16) & 0xffu);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32le(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-         ((uint32_t)p[3] << 24);
-}
-
 /* Four interleaved histograms: consecutive equal symbols (the common case
  * here) would otherwise serialize on one counter's load-add-store. */
 static void histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt) {
@@ -57,6 +49,33 @@ static void histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt) {
   for (; i < n; i++) h[0][gcomp_rans_letter(sym[i])]++;
   for (s = 0; s < GCOMP_RANS_MAX_ALPHABET; s++)
     cnt[s] = h[0][s] + h[1][s] + h[2][s] + h[3][s];
+}
+
+/* Pieces of the histogram add into one table: integer sums, any order. */
+typedef struct {
+  const uint32_t *sym;
+  pthread_mutex_t lock;
+  uint64_t *cnt;
+} histogram_job;
+
+static void histogram_range(void *ctx, uint64_t first, uint64_t end) {
+  histogram_job *j = ctx;
+  uint64_t part[GCOMP_RANS_MAX_ALPHABET];
+  unsigned s;
+  histogram(j->sym + first, end - first, part);
+  pthread_mutex_lock(&j->lock);
+  for (s = 0; s < GCOMP_RANS_MAX_ALPHABET; s++) j->cnt[s] += part[s];
+  pthread_mutex_unlock(&j->lock);
+}
+
+void gcomp_rans_histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt) {
+  histogram_job j;
+  j.sym = sym;
+  j.cnt = cnt;
+  pthread_mutex_init(&j.lock, NULL);
+  memset(cnt, 0, GCOMP_RANS_MAX_ALPHABET * sizeof *cnt);
+  gcomp_par_for(n, GCOMP_PAR_GRAIN, histogram_range, &j);
+  pthread_mutex_destroy(&j.lock);
 }
 
 /* One chunk, backwards, ending at `end`; returns where its bytes begin. */
@@ -76,18 +95,41 @@ static uint8_t *encode_chunk(const uint32_t *sym, uint32_t m,
   return p;
 }
 
+typedef struct {
+  const uint32_t *sym;
+  uint64_t n;
+  const gcomp_rans_esym *es;
+  uint64_t full, last; /* the chunks' bounds under this table */
+} chunk_source;
+
+static uint32_t chunk_len(uint64_t n, uint64_t c) {
+  uint64_t first = c * GCOMP_RANS_CHUNK;
+  return (uint32_t)(n - first < GCOMP_RANS_CHUNK ? n - first : GCOMP_RANS_CHUNK);
+}
+
+/* Chunk c into a scratch on this thread's stack (the coder writes back to
+ * front), then to its place when it fits. */
+static gcompResult_t write_chunk(void *ctx, uint64_t c, uint8_t *out, size_t room,
+                                 size_t *len) {
+  const chunk_source *src = ctx;
+  uint8_t scratch[SCRATCH_BYTES];
+  uint32_t m = chunk_len(src->n, c);
+  uint8_t *end = scratch + SCRATCH_BYTES;
+  uint8_t *p = encode_chunk(src->sym + c * GCOMP_RANS_CHUNK, m, src->es, end);
+  *len = (size_t)(end - p);
+  /* the section's layout relies on the table's bound */
+  if (*len > (c * GCOMP_RANS_CHUNK + m < src->n ? src->full : src->last))
+    return gcomp_fail(gcompInternalError, "rans: chunk of %u symbols took %zu bytes", m, *len);
+  if (room < *len)
+    return gcomp_fail(gcompDstTooSmall, "rans: no room for chunk %llu",
+                      (unsigned long long)c);
+  memcpy(out, p, *len);
+  return gcompSuccess;
+}
+
 gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
                                 size_t cap, size_t *written) {
   uint64_t cnt[GCOMP_RANS_MAX_ALPHABET];
-  uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
-  gcomp_rans_esym es[GCOMP_RANS_MAX_ALPHABET];
-  gcomp_bitwriter w;
-  uint64_t nchunks, c;
-  unsigned A = 0, s;
-  uint32_t start = 0;
-  size_t pos, lens;
-  uint8_t *scratch;
-
   if (written == NULL)
     return gcomp_fail(gcompInvalidArgument, "rans: written is NULL");
   *written = 0;
@@ -97,8 +139,21 @@ gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
   if (n > GCOMP_MAX_DIM)
     return gcomp_fail(gcompSizeOverflow, "rans: n = %llu above the limit",
                       (unsigned long long)n);
+  gcomp_rans_histogram(sym, n, cnt);
+  return gcomp_rans_encode_counted(sym, n, cnt, dst, cap, written);
+}
 
-  histogram(sym, n, cnt);
+gcompResult_t gcomp_rans_encode_counted(const uint32_t *sym, uint64_t n, const uint64_t *cnt,
+                                        uint8_t *dst, size_t cap, size_t *written) {
+  uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
+  gcomp_rans_esym es[GCOMP_RANS_MAX_ALPHABET];
+  gcomp_bitwriter w;
+  uint64_t nchunks;
+  unsigned A = 0, s;
+  uint32_t start = 0;
+  size_t pos, lens, used = 0;
+
+  *written = 0;
   for (s = 0; s < GCOMP_RANS_MAX_ALPHABET; s++)
     if (cnt[s] != 0) A = s + 1u;
   gcomp_rans_normalize(cnt, A, n, freq);
@@ -123,32 +178,14 @@ gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
     start += freq[s];
   }
 
-  scratch = (uint8_t *)malloc(SCRATCH_BYTES);
-  if (scratch == NULL)
-    return gcomp_fail(gcompOutOfMemory, "rans: chunk scratch");
-  for (c = 0; c < nchunks; c++) {
-    uint64_t first = c * GCOMP_RANS_CHUNK;
-    uint32_t m = (uint32_t)(n - first < GCOMP_RANS_CHUNK ? n - first
-                                                         : GCOMP_RANS_CHUNK);
-    uint8_t *end = scratch + SCRATCH_BYTES;
-    uint8_t *p = encode_chunk(sym + first, m, es, end);
-    size_t len = (size_t)(end - p);
-    if (len > GCOMP_RANS_CHUNK_BOUND(m)) {
-      free(scratch);
-      return gcomp_fail(gcompInternalError,
-                        "rans: chunk of %u symbols took %zu bytes", m, len);
-    }
-    if (cap - pos < len) {
-      free(scratch);
-      return gcomp_fail(gcompDstTooSmall, "rans: no room for chunk %llu",
-                        (unsigned long long)c);
-    }
-    memcpy(dst + pos, p, len);
-    put_u32le(dst + lens + (size_t)c * 4u, (uint32_t)len);
-    pos += len;
-  }
-  free(scratch);
-  *written = pos;
+  /* The table bounds the chunks more tightly than the format does: the
+   * section then fits a smaller dst even in its worst case, which lets
+   * the chunks be written in parallel pieces (section.h). */
+  chunk_source src = {sym, n, es, gcomp_rans_chunk_bound_for(freq, A, GCOMP_RANS_CHUNK),
+                      gcomp_rans_chunk_bound_for(freq, A, chunk_len(n, nchunks - 1))};
+  GCOMP_TRY(gcomp_section_write(dst + lens, dst + pos, cap - pos, nchunks, (size_t)src.full,
+                                (size_t)src.last, write_chunk, &src, &used));
+  *written = pos + used;
   return gcompSuccess;
 }
 
@@ -217,11 +254,29 @@ static gcompResult_t decode_chunk(const uint8_t *p, const uint8_t *end,
   return gcompSuccess;
 }
 
+typedef struct {
+  const uint32_t *tab;
+  uint32_t esc;
+  uint32_t *sym;
+  uint64_t n;
+} chunk_sink;
+
+static gcompResult_t read_chunk(void *ctx, uint64_t c, const uint8_t *chunk, size_t len) {
+  const chunk_sink *d = ctx;
+  return decode_chunk(chunk, chunk + len, d->tab, d->esc, d->sym + c * GCOMP_RANS_CHUNK,
+                      chunk_len(d->n, c), c);
+}
+
+static gcompResult_t refuse_length(uint64_t c, size_t len) {
+  return gcomp_fail(gcompCorruptPayload, "rans: chunk %llu length %u does not fit the section",
+                    (unsigned long long)c, (unsigned)len);
+}
+
 gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                 uint64_t n, size_t *consumed) {
   uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
   uint32_t tab[GCOMP_RANS_PROB_SCALE];
-  uint64_t nchunks, c;
+  uint64_t nchunks;
   unsigned A = 0, s;
   uint32_t start = 0, esc;
   size_t pos = 0, lens;
@@ -253,19 +308,10 @@ gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
   lens = pos;
   pos += (size_t)nchunks * 4u;
 
-  for (c = 0; c < nchunks; c++) {
-    uint64_t first = c * GCOMP_RANS_CHUNK;
-    uint32_t m = (uint32_t)(n - first < GCOMP_RANS_CHUNK ? n - first
-                                                         : GCOMP_RANS_CHUNK);
-    uint32_t len = get_u32le(src + lens + (size_t)c * 4u);
-    if (len < 4u || len > size - pos)
-      return gcomp_fail(gcompCorruptPayload,
-                        "rans: chunk %llu length %u does not fit the section",
-                        (unsigned long long)c, len);
-    GCOMP_TRY(decode_chunk(src + pos, src + pos + len, tab, esc, sym + first,
-                           m, c));
-    pos += len;
-  }
-  *consumed = pos;
+  chunk_sink dst = {tab, esc, sym, n};
+  size_t used = 0;
+  GCOMP_TRY(gcomp_section_read(src + lens, src + pos, size - pos, nchunks, 4u, read_chunk,
+                               refuse_length, &dst, &used));
+  *consumed = pos + used;
   return gcompSuccess;
 }

@@ -25,6 +25,15 @@ size_t gcomp_rans_bound(uint64_t n);
 gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
                                 size_t cap, size_t *written);
 
+/* The letter counts of sym[0..n) (docs/FORMAT-rans.md, "Frequencies"),
+ * cnt[0..256). */
+void gcomp_rans_histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt);
+
+/* gcomp_rans_encode with the letter counts already taken; arguments as
+ * there, already checked. */
+gcompResult_t gcomp_rans_encode_counted(const uint32_t *sym, uint64_t n, const uint64_t *cnt,
+                                        uint8_t *dst, size_t cap, size_t *written);
+
 /* Decodes exactly n symbols from the section at the start of src[0..size),
  * and sets *consumed to the section's length; whatever follows it is left
  * for the caller to judge. Any malformed section gives gcompCorruptPayload
