@@ -338,19 +338,31 @@ typedef struct {
    * (default) waits forever, as NCCL and MPI do; MPI communicators keep
    * MPI's contract (mpirun ends the job when a rank dies). */
   double timeoutSeconds;
+  /* Host communicators, allgather algorithm: vectors are cut into chunks
+   * of this many values, each its own payload, so that encoding a chunk,
+   * moving the previous one and decoding the one before overlap (the
+   * transport must offer non-blocking all-gathers: MPI does). 0 (default):
+   * chosen from the count (docs/COLLECTIVES.md); GCOMP_PIPELINE_OFF: one
+   * payload for the whole vector. Every rank must use the same value. */
+  uint64_t pipelineValues;
 } gcompCommConfig_t;
 
-#define GCOMP_COMM_CONFIG_INITIALIZER \
-  { sizeof(gcompCommConfig_t), 0, gcompAlgoAuto, 0.0 }
+#define GCOMP_PIPELINE_OFF UINT64_MAX
 
-/* Running totals of this rank's part in gcomp collectives: bytes of the
- * payloads it encoded (headers included: what a worker communicates, the
- * paper's measure), bytes of other ranks' payloads it received, and the
- * number of collectives. */
+#define GCOMP_COMM_CONFIG_INITIALIZER \
+  { sizeof(gcompCommConfig_t), 0, gcompAlgoAuto, 0.0, 0 }
+
+/* Running totals of this rank's part in gcomp collectives: bytes it
+ * encoded and sent, as they travel (host communicators send frames, a few
+ * bytes plus the body; device communicators whole payloads, docs/
+ * COLLECTIVES.md "Frames"), bytes of other ranks' payloads it received,
+ * the number of collectives, and of bytesEncoded the codecs' bodies alone
+ * (no header, no framing: the paper's accounting). */
 typedef struct {
   uint64_t bytesEncoded;
   uint64_t bytesReceived;
   uint64_t collectives;
+  uint64_t bodyBytesEncoded;
 } gcompCommStats_t;
 
 GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *stats);

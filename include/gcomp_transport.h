@@ -42,6 +42,12 @@ typedef struct {
   /* root's send[0..bytes) into every rank's recv (the root's too; send may
    * equal recv there). */
   int (*bcast)(void *ctx, const void *send, void *recv, size_t bytes, int root, void *stream);
+  /* Optional (NULL: gcomp uses allgatherv and does not overlap): allgatherv
+   * started, to be completed by wait; the buffers and arrays stay the
+   * caller's until then. *request is the transport's own handle. */
+  int (*iallgatherv)(void *ctx, const void *mine, size_t bytes, void *all, const size_t *sizes,
+                     const size_t *displs, void *stream, void **request);
+  int (*wait)(void *ctx, void *request);
   /* Optional (NULL): a text for an error code. */
   const char *(*errorString)(int err);
   /* Optional: give up on everything pending (a peer is gone; see

@@ -52,6 +52,24 @@ gcomp_need_heart_scale() {
     gcomp_missing_pkgs+=(liblinear-tools)
 }
 
+# The Python tests (tests/python/run.sh) run with Debian's python3 and
+# these of its packages (module -> package).
+declare -A GCOMP_PY_PKG=(
+  [torch]=python3-torch [numpy]=python3-numpy [pytest]=python3-pytest
+  [sklearn]=python3-sklearn
+)
+
+gcomp_need_python_tests() {
+  local missing m
+  if [ ! -x /usr/bin/python3 ]; then
+    gcomp_missing_pkgs+=("${GCOMP_PY_PKG[@]}")
+    return
+  fi
+  missing=$(/usr/bin/python3 -c 'import importlib.util as u, sys
+print(" ".join(m for m in sys.argv[1:] if u.find_spec(m) is None))' "${!GCOMP_PY_PKG[@]}")
+  for m in $missing; do gcomp_missing_pkgs+=("${GCOMP_PY_PKG[$m]}"); done
+}
+
 gcomp_install_missing() {
   [ ${#gcomp_missing_pkgs[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -133,10 +133,10 @@ fi
 # as a fraction of a device-to-device copy measured in the same run.
 step gpu_bench 60 200 "$B/gpu_bench" -b 22 -e 26 -r 5 -w 2
 if [ -x "$B/allreduce_nccl" ]; then
-  step nccl_slots 30 90 "$B/allreduce_nccl" -b 4M -e 256M -f 4 -n 10 -w 2 -c sd \
-    -p nu=0.1 -p packing=fixed --slot-bits 4 --link-gbps 10
-  step nccl_exact 30 90 "$B/allreduce_nccl" -b 4M -e 256M -f 4 -n 10 -w 2 -c sd \
-    -p nu=0.1 -p packing=fixed -x exact --link-gbps 10
+  step nccl_slots 30 90 "$B/allreduce_nccl" -b 4M -e 256M -f 4 -n 10 -w 2 --codec sd \
+    --param nu=0.1 --param packing=fixed --slot-bits 4 --link-gbps 10
+  step nccl_exact 30 90 "$B/allreduce_nccl" -b 4M -e 256M -f 4 -n 10 -w 2 --codec sd \
+    --param nu=0.1 --param packing=fixed -x exact --link-gbps 10
 fi
 
 # --------------------------------------------------- 3. tier 2, time allowing

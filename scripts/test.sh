@@ -20,6 +20,7 @@ gcomp_need_build_tools
 case "$preset" in clang|tsan|fuzz) gcomp_need_tool clang ;; esac
 [ "$preset" = fuzz ] || gcomp_need_gtest
 [ "$preset" = fuzz ] || gcomp_need_mpi
+case "$preset" in default|cpu|clang) gcomp_need_python_tests ;; esac
 gcomp_need_heart_scale
 gcomp_install_missing
 gcomp_fetch_heart_scale

@@ -1,8 +1,8 @@
 // allreduce_nccl: gcomp's compressed allreduce over NCCL on device buffers,
 // the columns of bench/mpi/allreduce_perf.c (nccl-tests' conventions).
 //
-//   allreduce_nccl [-b 1K] [-e 64M] [-f 2] [-n 20] [-w 5] [-c CODEC]
-//       [-p NAME=VALUE]... [-a auto|allgather|twophase] [-x slots|exact]
+//   allreduce_nccl [-b 1K] [-e 64M] [-f 2] [-n 20] [-w 5] [--codec CODEC]
+//       [--param NAME=VALUE]... [--algo auto|allgather|twophase] [-x slots|exact]
 //       [--slot-bits B] [--link-gbps G]
 //
 // One process, one GPU, one rank (ncclCommInitAll over device 0): the time
@@ -68,13 +68,13 @@ bool parse(int argc, char **argv, Options *o) {
     else if (!std::strcmp(a, "-f")) o->factor = std::atof(v);
     else if (!std::strcmp(a, "-n")) o->iters = std::atoi(v);
     else if (!std::strcmp(a, "-w")) o->warmup = std::atoi(v);
-    else if (!std::strcmp(a, "-c")) o->codec = v;
-    else if (!std::strcmp(a, "-p")) o->params.push_back(v);
+    else if (!std::strcmp(a, "--codec")) o->codec = v;
+    else if (!std::strcmp(a, "--param")) o->params.push_back(v);
     else if (!std::strcmp(a, "--slot-bits")) o->slot_bits = std::atof(v);
     else if (!std::strcmp(a, "--link-gbps")) o->link_gbps = std::atof(v);
     else if (!std::strcmp(a, "-x"))
       o->mode = std::strcmp(v, "exact") ? gcompExchangeSlots : gcompExchangeExact;
-    else if (!std::strcmp(a, "-a"))
+    else if (!std::strcmp(a, "--algo"))
       o->algo = !std::strcmp(v, "allgather") ? gcompAlgoAllGather
                 : !std::strcmp(v, "twophase") ? gcompAlgoTwoPhase
                                               : gcompAlgoAuto;
@@ -137,7 +137,7 @@ int main(int argc, char **argv) {
   if (!parse(argc, argv, &o)) {
     std::fprintf(stderr,
                  "usage: allreduce_nccl [-b SIZE] [-e SIZE] [-f F] [-n ITERS] [-w WARMUP]\n"
-                 "       [-c CODEC] [-p NAME=VALUE]... [-a auto|allgather|twophase]\n"
+                 "       [--codec CODEC] [--param NAME=VALUE]... [--algo auto|allgather|twophase]\n"
                  "       [-x slots|exact] [--slot-bits B] [--link-gbps G]\n");
     return 2;
   }

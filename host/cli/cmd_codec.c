@@ -10,53 +10,87 @@
 
 #define MAX_PARAMS 32
 
+#define STATUS_HELP "exit status: 0 done; 1 failed (one line on stderr); 2 usage error\n"
+
+static const char encode_help[] =
+    "usage: gcomp encode [-f] [--device] -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT\n"
+    "Compresses IN, raw little-endian float32 (d = its size / 4), into the\n"
+    "self-describing payload OUT. IN '-': standard input; OUT '-': standard output.\n"
+    "  -c, --codec NAME        the codec (required): identity, sd, sd-unbiased,\n"
+    "                          spherical, qsgd, natural-dithering, natural, topk,\n"
+    "                          randk, sign, terngrad, fp16, bf16\n"
+    "  -p, --param NAME=VALUE  a codec parameter, repeatable (defaults below)\n"
+    "  -s, --seed SEED         payload seed, 0..2^64-1 (default 0)\n"
+    "  -f, --force             replace an existing OUT (never IN itself); write\n"
+    "                          to a terminal (default: refuse both)\n"
+    "      --device            encode on the GPU, the same bytes (default: CPU)\n"
+    "  -h, --help              this text\n"
+    "parameters (default): sd nu (0.1); sd-unbiased omega (0.25); spherical\n"
+    "alpha (0.5), block (auto), max_trials (2^24); qsgd levels (8);\n"
+    "natural-dithering levels (4); topk, randk k (ceil(d/100)); every codec\n"
+    "rotate=0|1 (0) and packing=auto|fixed|entropy|structured|direct (auto: the\n"
+    "shortest; each codec has its own subset).\n"
+    "OUT is written whole or not at all (a temporary file in its folder, renamed).\n"
+    STATUS_HELP;
+
 static int parse_seed(const char *text, uint64_t *seed) {
   char *end = NULL;
-  if (*text == '-') return cli_error("seed must be a non-negative integer");
+  if (*text == '-') return cli_usage_error("encode: seed must be a non-negative integer");
+  errno = 0;
   unsigned long long v = strtoull(text, &end, 0);
-  if (end == text || *end) return cli_error("seed '%s' is not an integer", text);
+  if (end == text || *end || errno == ERANGE)
+    return cli_usage_error("encode: seed '%s' is not an integer in 0..2^64-1", text);
   *seed = v;
   return 0;
+}
+
+/* IN then OUT; a third operand is a usage error. */
+static int operand(const char *cmd, const char *a, const char **in, const char **out) {
+  if (!*in) *in = a;
+  else if (!*out) *out = a;
+  else return cli_bad_argument(cmd, a);
+  return 0;
+}
+
+static int is_flag(const char *a, const char *s, const char *l) {
+  return !strcmp(a, s) || !strcmp(a, l);
 }
 
 int gcomp_cmd_encode(int argc, char **argv) {
   const char *codec_name = NULL, *in = NULL, *out = NULL;
   char *params[MAX_PARAMS];
-  int nparams = 0;
+  int nparams = 0, rc = 0, force = 0, device = 0, options = 1;
   uint64_t seed = 0;
-  int device = 0;
-  for (int i = 0; i < argc; i++) {
+  for (int i = 0; i < argc && !rc; i++) {
     const char *a = argv[i];
-    int has_value = i + 1 < argc;
-    if (!strcmp(a, "--device")) {
-      device = 1;
-    } else if (!strcmp(a, "-c") && has_value) {
-      codec_name = argv[++i];
-    } else if (!strcmp(a, "-p") && has_value) {
-      if (nparams == MAX_PARAMS) return cli_error("too many -p options");
-      params[nparams++] = argv[++i];
-    } else if (!strcmp(a, "-s") && has_value) {
-      if (parse_seed(argv[++i], &seed)) return 1;
-    } else if (a[0] == '-' && a[1]) {
-      return cli_error("encode: unknown or incomplete option '%s'", a);
-    } else if (!in) {
-      in = a;
-    } else if (!out) {
-      out = a;
-    } else {
-      return cli_error("encode: unexpected argument '%s'", a);
-    }
+    int valued = options && (is_flag(a, "-c", "--codec") || is_flag(a, "-p", "--param") ||
+                             is_flag(a, "-s", "--seed"));
+    if (valued && i + 1 == argc) return cli_usage_error("encode: %s needs a value", a);
+    if (!options || !strcmp(a, "-") || a[0] != '-') rc = operand("encode", a, &in, &out);
+    else if (!strcmp(a, "--")) options = 0;
+    else if (cli_is_help(a)) return fputs(encode_help, stdout), 0;
+    else if (is_flag(a, "-f", "--force")) force = 1;
+    else if (!strcmp(a, "--device")) device = 1;
+    else if (is_flag(a, "-c", "--codec")) codec_name = argv[++i];
+    else if (is_flag(a, "-s", "--seed")) rc = parse_seed(argv[++i], &seed);
+    else if (!is_flag(a, "-p", "--param")) rc = cli_bad_argument("encode", a);
+    else if (nparams == MAX_PARAMS) rc = cli_usage_error("encode: more than %d -p", MAX_PARAMS);
+    else params[nparams++] = argv[++i];
   }
-  if (!codec_name || !in || !out)
-    return cli_error(
-        "usage: gcomp encode [--device] -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT");
+  if (rc) return rc;
+  if (!codec_name) return cli_usage_error("encode: -c CODEC is required (gcomp encode --help)");
+  if (!in || !out) return cli_usage_error("encode: needs IN and OUT (gcomp encode --help)");
   gcompCodec_t codec;
-  if (cli_make_codec(codec_name, params, nparams, &codec)) return 1;
+  if (cli_make_codec(codec_name, params, nparams, &codec)) return CLI_EXIT_USAGE;
+  if (cli_check_output("encode", in, out, force)) {
+    gcompCodecFree(codec);
+    return CLI_EXIT_FAILURE;
+  }
   uint8_t *data = NULL, *payload = NULL;
   size_t size = 0, bound = 0, written = 0;
-  int rc = cli_read_file(in, &data, &size);
+  rc = cli_read_file(in, &data, &size);
   if (!rc && (size == 0 || size % 4))
-    rc = cli_error("%s: %zu bytes is not a non-empty float32 array", in, size);
+    rc = cli_error("%s: %zu bytes is not a non-empty float32 array", cli_name(in, 0), size);
   uint64_t d = size / 4;
   float *x = NULL;
   if (!rc) {
@@ -79,7 +113,7 @@ int gcomp_cmd_encode(int argc, char **argv) {
     gcompResult_t r = gcompEncode(codec, x, d, seed, payload, bound, &written);
     if (r != gcompSuccess) rc = cli_lib_error("encode", r);
   }
-  if (!rc) rc = cli_write_file(out, payload, written);
+  if (!rc) rc = cli_write_file(out, payload, written, force);
   free(payload);
   free(x);
   free(data);
@@ -129,8 +163,8 @@ static int parse_max_d(const char *text, uint64_t *max_d) {
   errno = 0;
   unsigned long long v = isdigit((unsigned char)*text) ? strtoull(text, &end, 10) : 0;
   if (!end || *end || errno == ERANGE || v == 0 || v > GCOMP_MAX_DIM)
-    return cli_error("--max-d: '%s' must be an integer in 1..%" PRIu64 " (GCOMP_MAX_DIM)",
-                     text, GCOMP_MAX_DIM);
+    return cli_usage_error("decode: --max-d: '%s' must be an integer in 1..%" PRIu64
+                           " (GCOMP_MAX_DIM)", text, GCOMP_MAX_DIM);
   *max_d = v;
   return 0;
 }
@@ -144,39 +178,51 @@ static int check_output_size(const char *in, const char *out, uint64_t d, uint64
   if (d > max_d)
     return cli_error("%s: payload declares d = %" PRIu64 " (%s of float32), above --max-d %" PRIu64
                      "; pass --max-d to raise it",
-                     in, d, size, max_d);
+                     cli_name(in, 0), d, size, max_d);
   if (d > SIZE_MAX / 4)
-    return cli_error("%s: %s of output is too large for this machine", in, size);
+    return cli_error("%s: %s of output is too large for this machine", cli_name(in, 0), size);
   return cli_check_space(out, 4 * d);
 }
+
+static const char decode_help[] =
+    "usage: gcomp decode [-f] [--device] [--max-d N] IN OUT\n"
+    "Decodes the payload IN into OUT, raw little-endian float32. IN '-': standard\n"
+    "input; OUT '-': standard output.\n"
+    "  --max-d N     refuse a payload of more than N floats before allocating\n"
+    "                anything for it, 1..2^40 (default 67108864 = 2^26: 256 MiB\n"
+    "                of output); so is an output too large for its filesystem\n"
+    "  -f, --force   replace an existing OUT (never IN itself); write to a\n"
+    "                terminal (default: refuse both)\n"
+    "  --device      decode on the GPU, the same floats (default: the CPU)\n"
+    "  -h, --help    this text\n"
+    "OUT is written whole or not at all (a temporary file in its folder, renamed).\n"
+    STATUS_HELP;
 
 int gcomp_cmd_decode(int argc, char **argv) {
   const char *in = NULL, *out = NULL;
   uint64_t max_d = CLI_DEFAULT_MAX_D;
-  int device = 0;
-  for (int i = 0; i < argc; i++) {
+  int rc = 0, force = 0, device = 0, options = 1;
+  for (int i = 0; i < argc && !rc; i++) {
     const char *a = argv[i];
-    if (!strcmp(a, "--device")) {
-      device = 1;
-    } else if (!strcmp(a, "--max-d") && i + 1 < argc) {
-      if (parse_max_d(argv[++i], &max_d)) return 1;
-    } else if (a[0] == '-' && a[1]) {
-      return cli_error("decode: unknown or incomplete option '%s'", a);
-    } else if (!in) {
-      in = a;
-    } else if (!out) {
-      out = a;
-    } else {
-      return cli_error("decode: unexpected argument '%s'", a);
-    }
+    if (!options || !strcmp(a, "-") || a[0] != '-') rc = operand("decode", a, &in, &out);
+    else if (!strcmp(a, "--")) options = 0;
+    else if (cli_is_help(a)) return fputs(decode_help, stdout), 0;
+    else if (is_flag(a, "-f", "--force")) force = 1;
+    else if (!strcmp(a, "--device")) device = 1;
+    else if (strcmp(a, "--max-d")) rc = cli_bad_argument("decode", a);
+    else if (i + 1 == argc) rc = cli_usage_error("decode: --max-d needs a value");
+    else rc = parse_max_d(argv[++i], &max_d);
   }
-  if (!in || !out) return cli_error("usage: gcomp decode [--device] [--max-d N] IN OUT");
+  if (rc) return rc;
+  if (!in || !out) return cli_usage_error("decode: needs IN and OUT (gcomp decode --help)");
+  if (cli_check_output("decode", in, out, force)) return CLI_EXIT_FAILURE;
   uint8_t *data = NULL;
   size_t size = 0;
-  if (cli_read_file(in, &data, &size)) return 1;
+  if (cli_read_file(in, &data, &size)) return CLI_EXIT_FAILURE;
   gcompPayloadInfo_t info;
   gcompResult_t r = gcompPayloadGetInfo(data, size, &info);
-  int rc = r == gcompSuccess ? check_output_size(in, out, info.d, max_d) : cli_lib_error(in, r);
+  rc = r == gcompSuccess ? check_output_size(in, out, info.d, max_d)
+                         : cli_lib_error(cli_name(in, 0), r);
   float *x = NULL;
   if (!rc && !(x = malloc((size_t)info.d * 4)))
     rc = cli_error("out of memory for d = %" PRIu64, info.d);
@@ -187,7 +233,7 @@ int gcomp_cmd_decode(int argc, char **argv) {
     gcompCodecFree(codec);
   } else if (!rc) {
     r = gcompDecode(data, size, x, info.d, 0.0f);
-    if (r != gcompSuccess) rc = cli_lib_error(in, r);
+    if (r != gcompSuccess) rc = cli_lib_error(cli_name(in, 0), r);
   }
   free(data);
   if (!rc) {
@@ -199,21 +245,39 @@ int gcomp_cmd_decode(int argc, char **argv) {
       memcpy(&u, &x[i], 4);
       for (int b = 0; b < 4; b++) raw[4 * i + (uint64_t)b] = (uint8_t)(u >> (8 * b));
     }
-    rc = cli_write_file(out, raw, (size_t)info.d * 4);
+    rc = cli_write_file(out, raw, (size_t)info.d * 4, force);
   }
   free(x);
   return rc;
 }
 
+static const char info_help[] =
+    "usage: gcomp info FILE\n"
+    "Prints what the payload FILE ('-': standard input) holds: codec, parameters,\n"
+    "packing, d, seed, bytes and bits a coordinate, without decoding it.\n"
+    "  -h, --help    this text\n"
+    STATUS_HELP;
+
 int gcomp_cmd_info(int argc, char **argv) {
-  if (argc != 1) return cli_error("usage: gcomp info FILE");
+  const char *file = NULL, *none = NULL;
+  int rc = 0, options = 1;
+  for (int i = 0; i < argc && !rc; i++) {
+    const char *a = argv[i];
+    if (!options || !strcmp(a, "-") || a[0] != '-') rc = operand("info", a, &file, &none);
+    else if (!strcmp(a, "--")) options = 0;
+    else if (cli_is_help(a)) return fputs(info_help, stdout), 0;
+    else rc = cli_bad_argument("info", a);
+    if (!rc && none) rc = cli_bad_argument("info", a);
+  }
+  if (rc) return rc;
+  if (!file) return cli_usage_error("info: needs FILE (gcomp info --help)");
   uint8_t *data = NULL;
   size_t size = 0;
-  if (cli_read_file(argv[0], &data, &size)) return 1;
+  if (cli_read_file(file, &data, &size)) return CLI_EXIT_FAILURE;
   gcompPayloadInfo_t in;
   gcompResult_t r = gcompPayloadGetInfo(data, size, &in);
   free(data);
-  if (r != gcompSuccess) return cli_lib_error(argv[0], r);
+  if (r != gcompSuccess) return cli_lib_error(cli_name(file, 0), r);
   printf("codec        %s\n", gcompMethodName(in.method));
   printf("parameters  ");
   switch (in.method) {

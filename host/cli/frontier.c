@@ -25,15 +25,28 @@
  * 2^27 of them take ~2 s on one core of the 2-vCPU CI VM. Beyond that one
  * point would cost more than a whole (family, d) of every other codec. */
 #define SPHERICAL_MAX_LOG2_DRAWS 27.0
-#define USAGE                                                                          \
-  "usage: gcomp bench-bits --frontier [--quick] [--dims D1,D2,...] [--seeds S]\n"     \
-  "         [--csv FILE] [--plot FILE.png] [--plot-family NAME] [--plot-d D]\n"       \
-  "         [--data FILE]\n"                                                            \
-  "Sweeps every codec's parameter on the gaussian, heavy, sparse and spike vectors\n" \
-  "(default d: 10,14,100,10000,1000000; --quick: 10,100,10000) and the heart_scale\n" \
-  "gradient (d = 13). Seeds: 5 (2 at d >= 10^6; 100 below d = 1000); --quick:\n"    \
-  "2 (20 below d = 1000). --plot draws bits vs distortion for one (family, d),\n"    \
-  "default gaussian 10000, with gnuplot."
+#define USAGE \
+  "usage: gcomp bench-bits --frontier [--quick] [--dims D1,D2,...] [--seeds S]\n"    \
+  "         [--csv FILE] [--plot FILE.png] [--plot-family NAME] [--plot-d D]\n"      \
+  "         [--data FILE]\n"                                                         \
+  "Sweeps every codec's parameter on the gaussian, heavy, sparse and spike\n"        \
+  "vectors and the heart_scale gradient (d = 13), and ranks the points against\n"    \
+  "the lower bounds.\n"                                                              \
+  "  --dims LIST         d of the synthetic vectors, up to 16 in 1..2^24\n"          \
+  "                      (default 10,14,100,10000,1000000; --quick: 10,100,10000)\n" \
+  "  --seeds S           encodes a point, 1..1000 (default 5; 2 at d >= 10^6;\n"     \
+  "                      100 below d = 1000; --quick: 2, 20 below d = 1000)\n"       \
+  "  --quick             the smaller defaults above\n"                               \
+  "  --csv FILE          every point as CSV (default: none)\n"                       \
+  "  --plot FILE.png     bits against distortion of one (family, d), drawn by\n"     \
+  "                      gnuplot (default: no plot)\n"                               \
+  "  --plot-family NAME  gaussian, heavy, sparse, spike or heart (default\n"         \
+  "                      gaussian)\n"                                                \
+  "  --plot-d D          the d plotted, one of --dims (default 10000)\n"             \
+  "  --data FILE         LibSVM file of the heart family (default: as\n"             \
+  "                      bench-bits)\n"                                              \
+  "  -h, --help          this text\n"                                                \
+  "exit status: 0 done; 1 failed (one line on stderr); 2 usage error"
 
 typedef struct {
   const char *label;  /* curve name in the tables and the plot */
@@ -111,26 +124,25 @@ static const char *packing_name(gcompPacking_t p) {
 static int parse_u64(const char *opt, const char *text, uint64_t hi, uint64_t *out) {
   char *end = NULL;
   unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
-  if (!end || *end || v < 1 || v > hi) {
-    cli_error("bench-bits: %s takes integers in 1..%" PRIu64 ", got '%s'", opt, hi, text);
-    return 2;
-  }
+  if (!end || *end || v < 1 || v > hi)
+    return cli_usage_error("bench-bits: %s takes integers in 1..%" PRIu64 ", got '%s'", opt,
+                           hi, text);
   *out = v;
   return 0;
 }
 
 static int parse_dims(const char *text, options_t *o) {
   char buf[256];
-  if (strlen(text) >= sizeof buf) return cli_error("bench-bits: --dims list too long") + 1;
+  if (strlen(text) >= sizeof buf) return cli_usage_error("bench-bits: --dims list too long");
   snprintf(buf, sizeof buf, "%s", text);
   o->ndims = 0;
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
        tok = strtok_r(NULL, ",", &save)) {
     if (o->ndims == MAX_DIMS)
-      return cli_error("bench-bits: --dims takes at most %d values", MAX_DIMS) + 1;
+      return cli_usage_error("bench-bits: --dims takes at most %d values", MAX_DIMS);
     if (parse_u64("--dims", tok, MAX_DIM, &o->dims[o->ndims++])) return 2;
   }
-  return o->ndims ? 0 : cli_error("bench-bits: --dims needs at least one value") + 1;
+  return o->ndims ? 0 : cli_usage_error("bench-bits: --dims needs at least one value");
 }
 
 static int is_family(const char *name) {
@@ -139,7 +151,7 @@ static int is_family(const char *name) {
   return !strcmp(name, "heart");
 }
 
-/* 0, 2 on a usage error (cli_error returns 1, so "+ 1"), -1 after --help. */
+/* 0, CLI_EXIT_USAGE on a usage error, -1 after --help. */
 static int parse_options(int argc, char **argv, options_t *o) {
   static const uint64_t defaults[] = {10, 14, 100, 10000, 1000000}, quick[] = {10, 100, 10000};
   uint64_t seeds = 0;
@@ -159,9 +171,8 @@ static int parse_options(int argc, char **argv, options_t *o) {
                                          "--plot-family", "--plot-d", "--data"};
     int known = 0;
     for (int k = 0; k < N(valued); k++) known |= !strcmp(a, valued[k]);
-    if (!known)
-      return cli_error("bench-bits: unknown argument '%s' (see --frontier --help)", a) + 1;
-    if (i + 1 >= argc) return cli_error("bench-bits: %s needs a value", a) + 1;
+    if (!known) return cli_bad_argument("bench-bits --frontier", a);
+    if (i + 1 >= argc) return cli_usage_error("bench-bits: %s needs a value", a);
     const char *v = argv[++i];
     if (!strcmp(a, "--dims")) {
       if (parse_dims(v, o)) return 2;
@@ -176,8 +187,8 @@ static int parse_options(int argc, char **argv, options_t *o) {
       o->plot = v;
     } else if (!strcmp(a, "--plot-family")) {
       if (!is_family(v))
-        return cli_error("bench-bits: unknown --plot-family '%s' (gaussian, heavy, sparse, "
-                         "spike, heart)", v) + 1;
+        return cli_usage_error("bench-bits: unknown --plot-family '%s' (gaussian, heavy, "
+                               "sparse, spike, heart)", v);
       o->plot_family = v;
     } else {
       o->data = v;
@@ -195,8 +206,8 @@ static int parse_options(int argc, char **argv, options_t *o) {
     int found = 0;
     for (int k = 0; k < o->ndims; k++) found |= o->dims[k] == o->plot_d;
     if (o->plot && !found)
-      return cli_error("bench-bits: --plot-d %" PRIu64 " is not among the measured d (--dims)",
-                       o->plot_d) + 1;
+      return cli_usage_error("bench-bits: --plot-d %" PRIu64
+                             " is not among the measured d (--dims)", o->plot_d);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
-/* Shared helpers of the CLI: one-line errors, whole-file input and output,
- * free-space checks, and codecs from -p text. */
+/* Shared helpers of the CLI: one-line errors, whole-file input, free-space
+ * checks, and codecs from -p text (outputs: output.c). */
 #define _POSIX_C_SOURCE 200809L /* fileno, stat, statvfs */
 
 #include "cli.h"
@@ -14,14 +14,37 @@
 #include <stdint.h>
 #include <string.h>
 
-int cli_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+static void error_line(const char *fmt, va_list ap) {
   fputs("gcomp: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
+}
+
+int cli_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  error_line(fmt, ap);
   va_end(ap);
-  return 1;
+  return CLI_EXIT_FAILURE;
+}
+
+int cli_usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  error_line(fmt, ap);
+  va_end(ap);
+  return CLI_EXIT_USAGE;
+}
+
+int cli_bad_argument(const char *cmd, const char *arg) {
+  const char *what = arg[0] == '-' && arg[1] ? "unknown option" : "unexpected argument";
+  return cli_usage_error("%s: %s '%s' (gcomp %s --help)", cmd, what, arg, cmd);
+}
+
+int cli_is_help(const char *arg) { return !strcmp(arg, "-h") || !strcmp(arg, "--help"); }
+
+const char *cli_name(const char *path, int is_output) {
+  return strcmp(path, "-") ? path : is_output ? "stdout" : "stdin";
 }
 
 int cli_lib_error(const char *what, gcompResult_t r) {
@@ -31,7 +54,8 @@ int cli_lib_error(const char *what, gcompResult_t r) {
 }
 
 int cli_read_file(const char *path, uint8_t **data, size_t *size) {
-  FILE *f = fopen(path, "rb");
+  int is_stdin = !strcmp(path, "-");
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
   if (!f) return cli_error("cannot open %s: %s", path, strerror(errno));
   /* A regular file in one buffer of its size (one byte more shows that it
    * ended there); a pipe by doubling. */
@@ -54,30 +78,14 @@ int cli_read_file(const char *path, uint8_t **data, size_t *size) {
     cap *= 2;
   }
   int failed = ferror(f);
-  fclose(f);
-  if (!buf) return cli_error("%s: out of memory", path);
+  if (!is_stdin) fclose(f);
+  if (!buf) return cli_error("%s: out of memory", cli_name(path, 0));
   if (failed) {
     free(buf);
-    return cli_error("cannot read %s", path);
+    return cli_error("cannot read %s", cli_name(path, 0));
   }
   *data = buf;
   *size = len;
-  return 0;
-}
-
-int cli_write_file(const char *path, const void *data, size_t size) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return cli_error("cannot create %s: %s", path, strerror(errno));
-  size_t put = fwrite(data, 1, size, f);
-  int bad = put != size;
-  if (fclose(f) != 0) bad = 1;
-  if (bad) {
-    /* Never leave a truncated output behind, but only a file: as root,
-     * remove("/dev/full") would delete the device. */
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) remove(path);
-    return cli_error("cannot write %s", path);
-  }
   return 0;
 }
 
@@ -91,11 +99,7 @@ void cli_format_bytes(uint64_t bytes, char *buf, size_t cap) {
 
 int cli_check_space(const char *path, uint64_t bytes) {
   struct stat st;
-  uint64_t existing = 0;
-  if (stat(path, &st) == 0) {
-    if (!S_ISREG(st.st_mode)) return 0;
-    existing = (uint64_t)st.st_size;
-  }
+  if (!strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) return 0;
   char dir[4096];
   const char *slash = strrchr(path, '/');
   size_t len = slash ? (size_t)(slash - path) : 0;
@@ -105,10 +109,10 @@ int cli_check_space(const char *path, uint64_t bytes) {
   struct statvfs fs;
   if (statvfs(dir, &fs) != 0) return 0; /* the write reports a missing folder */
   uint64_t avail = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
-  if (bytes <= avail || bytes - avail <= existing) return 0;
+  if (bytes <= avail) return 0;
   char need[32], have[32];
   cli_format_bytes(bytes, need, sizeof need);
-  cli_format_bytes(avail + existing, have, sizeof have);
+  cli_format_bytes(avail, have, sizeof have);
   return cli_error("%s: %s of output would not fit in the %s free on its filesystem", path,
                    need, have);
 }

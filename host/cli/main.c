@@ -7,31 +7,55 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage:\n"
-    "  gcomp encode [--device] -c CODEC [-p NAME=VALUE]... [-s SEED] IN OUT\n"
-    "  gcomp decode [--device] [--max-d N] IN OUT\n"
-    "  gcomp info FILE\n"
-    "  gcomp bench-bits [--csv] [--dim N] [--seeds N] [--quick] [--data FILE]\n"
-    "  gcomp train --problem ridge|logistic [--data FILE] [--codecs LIST] [--workers N]\n"
-    "              [--target T] [--max-iters N] [--csv FILE] [--plot FILE.png] [--mpi] ...\n"
-    "  gcomp --version | --help\n"
-    "IN/OUT of encode and OUT of decode are raw little-endian float32.\n"
-    "decode refuses a payload whose d is above --max-d (default 67108864 = 2^26\n"
-    "floats, 256 MiB of output; at most 2^40) or whose output would not fit on\n"
-    "the disk, before allocating anything for it.\n"
-    "codecs (-p parameters): identity; sd (nu); sd-unbiased (omega); spherical\n"
-    "(alpha, block, max_trials); qsgd (levels); natural-dithering (levels);\n"
-    "natural; topk (k); randk (k); sign; terngrad; fp16; bf16. Every codec\n"
-    "takes rotate=0|1 and packing=auto|fixed|entropy|structured|direct (each\n"
-    "codec has its own subset; auto picks the shortest).\n"
-    "Without arguments gcomp runs bench-bits.\n";
+    "usage: gcomp COMMAND [OPTIONS] [ARGS]\n"
+    "commands:\n"
+    "  encode       compress a raw float32 vector into a payload\n"
+    "  decode       decode a payload back to raw float32\n"
+    "  info         describe a payload without decoding it\n"
+    "  bench-bits   each codec's bits a coordinate against the lower bounds (the\n"
+    "               default command); --frontier sweeps every codec's parameter\n"
+    "  train        the paper's experiments: distributed gradient descent with\n"
+    "               compressed gradients\n"
+    "  help [CMD]   this text, or CMD's (as gcomp CMD --help)\n"
+    "codecs: identity, sd, sd-unbiased, spherical, qsgd, natural-dithering, natural,\n"
+    "  topk, randk, sign, terngrad, fp16, bf16 (parameters: gcomp encode --help)\n"
+    "options:\n"
+    "  -h, --help   this text\n"
+    "  --version    library and format versions\n"
+    "Every command takes -h / --help: its usage, every option and its default.\n"
+    "'-' as a file of encode, decode or info is standard input or output.\n"
+    "exit status: 0 done; 1 failed (one line on stderr); 2 usage error (unknown\n"
+    "option, missing or extra argument, bad option value)\n";
+
+typedef int (*command_fn)(int argc, char **argv);
+
+static const struct {
+  const char *name;
+  command_fn run;
+} commands[] = {{"encode", gcomp_cmd_encode}, {"decode", gcomp_cmd_decode},
+                {"info", gcomp_cmd_info},     {"bench-bits", gcomp_cmd_bench_bits},
+                {"train", gcomp_cmd_train}};
+#define NUM_COMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static command_fn find(const char *name) {
+  for (int i = 0; i < NUM_COMMANDS; i++)
+    if (!strcmp(name, commands[i].name)) return commands[i].run;
+  return NULL;
+}
 
 int main(int argc, char **argv) {
   if (argc < 2) return gcomp_cmd_bench_bits(0, NULL);
   const char *cmd = argv[1];
-  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+  if (cli_is_help(cmd) || (!strcmp(cmd, "help") && argc == 2)) {
     fputs(usage, stdout);
     return 0;
+  }
+  if (!strcmp(cmd, "help")) { /* gcomp help CMD: CMD --help */
+    command_fn run = find(argv[2]);
+    char help[] = "--help", *args[] = {help, NULL};
+    if (argc > 3) return cli_bad_argument("help", argv[3]);
+    if (!run) return cli_usage_error("help: unknown command '%s' (gcomp --help)", argv[2]);
+    return run(1, args);
   }
   if (!strcmp(cmd, "--version")) {
     int v = gcompGetVersion();
@@ -39,10 +63,8 @@ int main(int argc, char **argv) {
            GCOMP_FORMAT_VERSION);
     return 0;
   }
-  if (!strcmp(cmd, "encode")) return gcomp_cmd_encode(argc - 2, argv + 2);
-  if (!strcmp(cmd, "decode")) return gcomp_cmd_decode(argc - 2, argv + 2);
-  if (!strcmp(cmd, "info")) return gcomp_cmd_info(argc - 2, argv + 2);
-  if (!strcmp(cmd, "bench-bits")) return gcomp_cmd_bench_bits(argc - 2, argv + 2);
-  if (!strcmp(cmd, "train")) return gcomp_cmd_train(argc - 2, argv + 2);
-  return cli_error("unknown command '%s' (try gcomp --help)", cmd);
+  command_fn run = find(cmd);
+  if (run) return run(argc - 2, argv + 2);
+  if (cmd[0] == '-') return cli_usage_error("unknown option '%s' (gcomp --help)", cmd);
+  return cli_usage_error("unknown command '%s' (gcomp --help)", cmd);
 }

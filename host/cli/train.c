@@ -25,17 +25,34 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE                                                                                 \
-  "usage: gcomp train --problem ridge|logistic [--data FILE | --data synthetic:M,D,KAPPA]\n" \
-  "         [--codecs LIST] [--workers N] [--target T] [--max-iters N] [--csv FILE]\n"         \
-  "         [--plot FILE.png] [--lambda L] [--seed S] [--mpi]\n"                               \
-  "LIST: comma-separated NAME[:PARAM=VALUE]... (default identity,sd,sd-unbiased,\n"           \
-  "sd-unbiased:algo=diana,spherical,topk); 'topk' without k sweeps k and keeps the best;\n"   \
-  "'none' sends raw floats; algo=diana trains an unbiased codec with DIANA's shifts instead\n" \
-  "of DCGD. Defaults: heart_scale (a bias column appended), 4 workers (under mpirun: one\n"  \
-  "per rank), target 1e-4, 100000 iterations, lambda 1/m (synthetic ridge: 0), seed 0.\n"    \
-  "FILE: LibSVM, or dense CSV (label,x1,...,xd a row; optional header) when its name ends\n" \
-  "in .csv."
+#define USAGE \
+  "usage: gcomp train --problem ridge|logistic [--data FILE] [--codecs LIST]\n"     \
+  "         [--workers N] [--target T] [--max-iters N] [--csv FILE]\n"              \
+  "         [--plot FILE.png] [--lambda L] [--seed S] [--mpi]\n"                    \
+  "Distributed gradient descent, each worker's gradient compressed every step,\n"   \
+  "with the theory's step sizes: bytes a worker sends to reach the target.\n"       \
+  "  --problem P      ridge or logistic (required)\n"                               \
+  "  --data FILE      LibSVM, or dense CSV (label,x1,...,xd a row; optional\n"      \
+  "                   header) when its name ends in .csv, or synthetic:M,D,KAPPA\n" \
+  "                   (default heart_scale, a bias column appended)\n"              \
+  "  --codecs LIST    comma-separated NAME[:PARAM=VALUE]... (default identity,\n"   \
+  "                   sd,sd-unbiased,sd-unbiased:algo=diana,spherical,topk);\n"     \
+  "                   'topk' without k sweeps k and keeps the best; 'none'\n"       \
+  "                   sends raw floats; algo=diana trains an unbiased codec\n"      \
+  "                   with DIANA's shifts instead of DCGD\n"                        \
+  "  --workers N      workers, 1..4096 (default 4; under mpirun one a rank)\n"      \
+  "  --target T       relative error |x - x*|^2 / |x0 - x*|^2 to reach, in\n"       \
+  "                   (0, 1] (default 1e-4)\n"                                      \
+  "  --max-iters N    at most N iterations, 1..10^7 (default 100000)\n"             \
+  "  --lambda L       L2 regularization, 0..1e6 (default 1/m; synthetic\n"          \
+  "                   ridge: 0)\n"                                                  \
+  "  --seed S         seed of the codecs' randomness (default 0)\n"                 \
+  "  --csv FILE       every curve as CSV (default: none)\n"                         \
+  "  --plot FILE.png  the curves, drawn by gnuplot (default: no plot)\n"            \
+  "  --mpi            one worker per MPI rank (default: on under mpirun)\n"         \
+  "  -h, --help       this text\n"                                                  \
+  "exit status: 0 done; 1 failed (one line on stderr); 2 usage error"
+
 #define MAX_RUNS 64
 #define DEFAULT_CODECS "identity,sd,sd-unbiased,sd-unbiased:algo=diana,spherical,topk"
 
@@ -103,7 +120,7 @@ static int parse_options(int argc, char **argv, options_t *o) {
                                          "--lambda",  "--seed"};
     int known = 0;
     for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) known |= !strcmp(a, valued[k]);
-    if (!known) return usage_error("unknown argument '%s'", a);
+    if (!known) return cli_bad_argument("train", a);
     if (i + 1 >= argc) return usage_error("%s needs a value", a);
     const char *v = argv[++i];
     double num;
@@ -299,7 +316,7 @@ static void print_header(const problem_t *p, const options_t *o, int mpi) {
   printf("steps: GD 1/L; DCGD 1/(L (1 + omega/N)); DIANA 1/(L (1 + 6 omega/N)), shifts "
          "learn at 1/(1 + omega); EF21 1/(L + L~ sqrt(beta/theta)), theta = 1 - sqrt(alpha), "
          "beta = alpha/(1 - sqrt(alpha)), alpha = gcomp's distortion\n");
-  printf("bytes: per worker, whole payloads with their headers; BODY: without headers "
+  printf("bytes: per worker, as sent (frames: a few bytes plus the body); BODY: the bodies alone "
          "(the paper's accounting); RATIO: bytes / Basic's bytes\n\n");
 }
 
@@ -381,7 +398,7 @@ static int draw(const options_t *o, const problem_t *p, const run_t *runs, int n
            p->kind == PROBLEM_RIDGE ? "Ridge" : "Logistic", p->data, p->N);
   const char *ylabel = "relative error |x^t - x*|^2 / |x^0 - x*|^2";
   plot_panel_t panels[2] = {
-      {"whole payloads, headers included", "bytes sent per worker", ylabel, whole, nc,
+      {"as sent (frames), framing included", "bytes sent per worker", ylabel, whole, nc,
        xw > 0 ? 1.1 * xw : 1, o->target / 5, o->target},
       {"payload bodies (the paper's accounting)", "body bytes sent per worker", ylabel, body, nc,
        xb > 0 ? 1.1 * xb : 1, o->target / 5, o->target}};

@@ -37,7 +37,6 @@ struct train_engine {
   const problem_t *p;
   int mpi, rank;
   uint64_t seed;
-  size_t header; /* bytes of a payload header: body = payload - header */
 };
 
 /* One worker's state: its communicator, its copy of x, its EF21 / DIANA
@@ -50,7 +49,7 @@ typedef struct {
   gcompCodec_t identity;
   double *x, *grad;
   float *gf, *mean, *g, *G, *diff, *all;
-  uint64_t encoded; /* gcompCommStats_t's bytesEncoded after the last step */
+  gcompCommStats_t last; /* the communicator's counts after the last step */
 } worker_t;
 
 static int fail(char *err, size_t errsize, const char *what, gcompResult_t r) {
@@ -92,25 +91,6 @@ void train_mpi_stop(void) {
 #endif
 }
 
-/* The header length is a property of the format, read off a real payload
- * rather than assumed. */
-static int probe_header(size_t *header, char *err, size_t errsize) {
-  gcompCodecConfig_t cfg;
-  gcompCodec_t codec = NULL;
-  uint8_t buf[256];
-  size_t size = 0;
-  float one = 1.0f;
-  gcompPayloadInfo_t info;
-  gcompResult_t r = gcompCodecConfigInit(&cfg, "identity");
-  if (r == gcompSuccess) r = gcompCodecCreate(&codec, &cfg);
-  if (r == gcompSuccess) r = gcompEncode(codec, &one, 1, 0, buf, sizeof buf, &size);
-  if (r == gcompSuccess) r = gcompPayloadGetInfo(buf, size, &info);
-  gcompCodecFree(codec);
-  if (r != gcompSuccess) return fail(err, errsize, "payload header probe", r);
-  *header = info.headerBytes;
-  return 0;
-}
-
 int train_engine_open(train_engine_t **out, const problem_t *p, int use_mpi, uint64_t seed,
                       char *err, size_t errsize) {
   *out = NULL;
@@ -122,10 +102,6 @@ int train_engine_open(train_engine_t **out, const problem_t *p, int use_mpi, uin
 #ifdef GCOMP_CLI_HAVE_MPI
   if (use_mpi) MPI_Comm_rank(MPI_COMM_WORLD, &e->rank);
 #endif
-  if (probe_header(&e->header, err, errsize)) {
-    free(e);
-    return 1;
-  }
   *out = e;
   return 0;
 }
@@ -234,9 +210,9 @@ static void diana_update(worker_t *w, const train_method_t *m) {
   }
 }
 
-/* One step of worker w: w->mean = the aggregate; *sent = the bytes this
- * worker sent (whole payloads, headers included). */
-static int worker_step(worker_t *w, const train_method_t *m, uint64_t *sent, char *err,
+/* One step of worker w: w->mean = the aggregate; sent[0] = the bytes this
+ * worker sent, as they travel; sent[1] = of those, the codecs' bodies. */
+static int worker_step(worker_t *w, const train_method_t *m, uint64_t sent[2], char *err,
                        size_t errsize) {
   const problem_t *p = w->e->p;
   uint64_t d = p->d;
@@ -249,7 +225,7 @@ static int worker_step(worker_t *w, const train_method_t *m, uint64_t *sent, cha
     if (r != gcompSuccess) return fail(err, errsize, "allgather", r);
     sum_blocks(w, w->mean);
     for (uint64_t k = 0; k < d; k++) w->mean[k] *= inv;
-    *sent = d * sizeof(float);
+    sent[0] = sent[1] = d * sizeof(float);
     return 0;
   }
   if (m->algo == TRAIN_DIANA) {
@@ -267,13 +243,14 @@ static int worker_step(worker_t *w, const train_method_t *m, uint64_t *sent, cha
   gcompCommStats_t st;
   r = gcompCommGetStats(w->comm, &st);
   if (r != gcompSuccess) return fail(err, errsize, "communicator stats", r);
-  *sent = st.bytesEncoded - w->encoded;
-  w->encoded = st.bytesEncoded;
+  sent[0] = st.bytesEncoded - w->last.bytesEncoded;
+  sent[1] = st.bodyBytesEncoded - w->last.bodyBytesEncoded;
+  w->last = st;
   return 0;
 }
 
-/* Runs worker w from x^0 = 0; `sent[t]` collects the bytes it sent at
- * step t. Every worker stops at the same step: their x are equal. */
+/* Runs worker w from x^0 = 0; `sent[2t]` and `sent[2t + 1]` collect the
+ * bytes it sent at step t (worker_step). Every worker stops at the same step: their x are equal. */
 static int worker_run(worker_t *w, const train_method_t *m, double target, uint64_t max_iters,
                       train_curve_t *c, uint64_t **sent_out, char *err, size_t errsize) {
   const problem_t *p = w->e->p;
@@ -285,14 +262,14 @@ static int worker_run(worker_t *w, const train_method_t *m, double target, uint6
   for (uint64_t t = 0; !rc && t < max_iters && c->err[c->n - 1] > target; t++) {
     if (t == cap) {
       cap = cap ? 2 * cap : 1024;
-      uint64_t *s = realloc(sent, cap * sizeof *s);
+      uint64_t *s = realloc(sent, 2 * cap * sizeof *s);
       if (!s) {
         rc = (snprintf(err, errsize, "out of memory"), 1);
         break;
       }
       sent = s;
     }
-    rc = worker_step(w, m, &sent[t], err, errsize);
+    rc = worker_step(w, m, &sent[2 * t], err, errsize);
     if (rc) break;
     for (uint64_t k = 0; k < p->d; k++) w->x[k] -= m->gamma * (double)w->mean[k];
     double rel = problem_dist2(p, w->x) / e0;
@@ -365,7 +342,7 @@ static int run_local(const train_engine_t *e, const train_method_t *m, double ta
     jobs[0].sent = NULL;
     uint64_t steps = c->n ? c->n - 1 : 0;
     for (int i = 1; i < N; i++)
-      for (uint64_t t = 0; t < steps; t++) (*sent)[t] += jobs[i].sent[t];
+      for (uint64_t t = 0; t < 2 * steps; t++) (*sent)[t] += jobs[i].sent[t];
   }
   for (int i = 0; i < N; i++) {
     train_curve_free(&jobs[i].curve);
@@ -396,14 +373,13 @@ int train_run(train_engine_t *e, const train_method_t *m, double target, uint64_
   if (e->mpi && steps) { /* each rank knows its own bytes: add them up */
     int bad = rc;
     MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (!bad) MPI_Allreduce(MPI_IN_PLACE, sent, (int)steps, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (!bad) MPI_Allreduce(MPI_IN_PLACE, sent, (int)(2 * steps), MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
   }
 #endif
   uint64_t total = 0, body = 0;
-  size_t headers = m->codec ? e->header * (size_t)p->N : 0;
   for (uint64_t t = 0; !rc && t < steps; t++) {
-    total += sent[t];
-    body += sent[t] - headers;
+    total += sent[2 * t];
+    body += sent[2 * t + 1];
     c->bytes[t + 1] = (double)total / p->N;
     c->body[t + 1] = (double)body / p->N;
   }

@@ -26,6 +26,10 @@ void gcomp_run_allgather(gcomp_coll *c, const float *x, float *recv, float *own,
 void gcomp_run_two_phase(gcomp_coll *c, const float *x, float *recv, float *own, float *e,
                          float *dec, uint64_t count);
 
+/* The seed of the payload `rank` encodes for `chunk` in `phase` of this
+ * collective (gcomp_payload_seed). */
+uint64_t gcomp_coll_seed(const gcomp_coll *c, int rank, int phase, uint64_t chunk);
+
 /* Checks a codec handle as far as a collective can (NULL). */
 gcompResult_t gcomp_check_codec(gcompCodec_t codec);
 

@@ -29,7 +29,8 @@ GCOMP_API gcompResult_t gcompAllGather(const float *sendbuff, float *recvbuff,
     S->encode(&c, sendbuff, sendcount, seed, 0);
     S->exchange(&c, GCOMP_XCHG_GATHER, 0);
     for (int j = 0; j < c.P; j++)
-      S->decode_recv(&c, j, recvbuff + (uint64_t)j * sendcount, sendcount, 0.0f);
+      S->decode_recv(&c, j, gcomp_coll_seed(&c, j, GCOMP_PHASE_SEND, 0),
+                     recvbuff + (uint64_t)j * sendcount, sendcount, 0.0f);
   }
   return S->end(&c);
 }

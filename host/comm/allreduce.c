@@ -56,7 +56,12 @@ static gcompResult_t allreduce(gcompComm_t comm, const float *const *sends,
   c.rec[GCOMP_REC_TWO_PHASE] = two;
   c.rec[GCOMP_REC_EF] = ef != NULL;
   c.rec[GCOMP_REC_TENSORS] = ntensors;
-  S->begin(&c, local, ns, two ? 2 : 1, two ? P : 1, nfloats);
+  /* pipelining is the host side's (the device side never blocks anyway);
+   * the choice depends on the setting and the count only */
+  if (local == gcompSuccess && !two && !S->on_device && S->exchange_begin)
+    c.pipe = gcomp_pipeline_chunk(comm->pipeline, total);
+  c.rec[GCOMP_REC_PIPELINE] = (int64_t)c.pipe;
+  S->begin(&c, local, ns, two ? 2 : 1, c.pipe ? 2 : two ? P : 1, nfloats);
   if (gcomp_coll_ok(&c)) {
     float *scratch = S->scratch(&c);
     const float *x = sends[0];

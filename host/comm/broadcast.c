@@ -35,7 +35,8 @@ GCOMP_API gcompResult_t gcompBroadcast(const float *sendbuff, float *recvbuff, u
       S->encode(&c, sendbuff, count, seed, 0);
     }
     S->exchange(&c, GCOMP_XCHG_BCAST, root);
-    S->decode_recv(&c, root, recvbuff, count, 0.0f);
+    S->decode_recv(&c, root, gcomp_coll_seed(&c, root, GCOMP_PHASE_BCAST, 0), recvbuff, count,
+                   0.0f);
   }
   return S->end(&c);
 }

@@ -31,7 +31,7 @@ gcompResult_t gcomp_transport_fail(gcompComm_t comm, int err, const char *what) 
 
 const char *const gcomp_rec_field_names[GCOMP_REC_FIELDS] = {
     "the collective", "count", "codec", "op", "algorithm", "error feedback", "root",
-    "tensor count"};
+    "tensor count", "pipeline chunk"};
 
 /* One max-allreduce carries each field and its negation (max of -v is -min:
  * equal max and min means agreement) and, last, the worst local status. */

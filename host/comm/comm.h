@@ -27,9 +27,11 @@ struct gcompComm {
   uint64_t seed;
   gcompAlgo_t algo;
   double timeout; /* seconds, 0: none (device sides) */
+  uint64_t pipeline; /* gcompCommConfig_t.pipelineValues */
   int aborted;    /* a timeout aborted the transport: every call fails */
   uint64_t calls;             /* collectives so far: the same on every rank */
-  uint64_t encoded, received; /* payload bytes, for gcompCommGetStats (host side) */
+  uint64_t encoded, received; /* frame bytes, for gcompCommGetStats (host side) */
+  uint64_t body_encoded;      /* of `encoded`, the bodies */
 };
 
 /* Takes ownership of both contexts (freed by gcompCommFree, or here on
@@ -52,7 +54,7 @@ uint64_t gcomp_payload_seed(uint64_t base, uint64_t call, int rank, int phase,
  * before knowing them all, still exchange records of one length and never
  * wait on each other. Unused fields are 0. */
 enum { GCOMP_REC_KIND, GCOMP_REC_COUNT, GCOMP_REC_CODEC, GCOMP_REC_OP, GCOMP_REC_TWO_PHASE,
-       GCOMP_REC_EF, GCOMP_REC_ROOT, GCOMP_REC_TENSORS, GCOMP_REC_FIELDS };
+       GCOMP_REC_EF, GCOMP_REC_ROOT, GCOMP_REC_TENSORS, GCOMP_REC_PIPELINE, GCOMP_REC_FIELDS };
 enum { GCOMP_KIND_ALLREDUCE = 1, GCOMP_KIND_ALLGATHER = 2, GCOMP_KIND_BROADCAST = 3 };
 extern const char *const gcomp_rec_field_names[GCOMP_REC_FIELDS];
 
@@ -81,6 +83,10 @@ static inline uint64_t gcomp_chunk_start(uint64_t count, int parts, int r) {
 
 /* The algorithm choice (comm/algorithms.c). */
 int gcomp_use_two_phase(gcompAlgo_t algo, uint64_t count, int P);
+
+/* Values a pipelined chunk for an allgather allreduce of `count` values on
+ * a host side, 0 when not pipelined (comm/algorithms.c). */
+uint64_t gcomp_pipeline_chunk(uint64_t setting, uint64_t count);
 
 #ifdef __cplusplus
 }

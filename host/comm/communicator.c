@@ -20,7 +20,8 @@ gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_transport *tr, voi
   gcompResult_t r = gcompSuccess;
   /* 0.1's struct ended before timeoutSeconds: still accepted */
   size_t v1 = offsetof(gcompCommConfig_t, timeoutSeconds);
-  if (cfg->size != sizeof(gcompCommConfig_t) && cfg->size != v1)
+  size_t v2 = offsetof(gcompCommConfig_t, pipelineValues);
+  if (cfg->size != sizeof(gcompCommConfig_t) && cfg->size != v1 && cfg->size != v2)
     r = gcomp_fail(gcompInvalidArgument, "config.size is %zu, expected %zu", cfg->size,
                    sizeof(gcompCommConfig_t));
   else if ((int)cfg->algorithm < 0 || cfg->algorithm > gcompAlgoTwoPhase)
@@ -44,6 +45,7 @@ gcompResult_t gcomp_comm_create(gcompComm_t *out, const gcomp_transport *tr, voi
   c->seed = cfg->seed;
   c->algo = cfg->algorithm;
   c->timeout = cfg->size > v1 ? cfg->timeoutSeconds : 0.0;
+  c->pipeline = cfg->size > v2 ? cfg->pipelineValues : 0;
   *out = c;
   return gcompSuccess;
 }
@@ -64,6 +66,7 @@ GCOMP_API gcompResult_t gcompCommGetStats(gcompComm_t comm, gcompCommStats_t *st
   stats->bytesEncoded = comm->encoded;
   stats->bytesReceived = comm->received;
   stats->collectives = comm->calls;
+  stats->bodyBytesEncoded = comm->body_encoded;
   return gcompSuccess;
 }
 

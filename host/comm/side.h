@@ -33,6 +33,7 @@ typedef struct gcomp_coll {
   int64_t rec[GCOMP_REC_FIELDS];
   gcompResult_t status; /* this rank's first failure in this collective */
   int stop;             /* every rank knows the collective failed: no more exchanges */
+  uint64_t pipe;        /* values a pipelined chunk (0: not pipelined), set before begin */
   void *state;          /* the side's per-collective state */
 } gcomp_coll;
 
@@ -46,8 +47,17 @@ typedef struct gcomp_side_ops {
   /* y = (my slot's payload) + beta * y */
   void (*decode_sent)(gcomp_coll *c, int slot, float *y, uint64_t n, float beta);
   void (*exchange)(gcomp_coll *c, int kind, int root);
-  /* y = (what rank `from` sent me in the last exchange) + beta * y */
-  void (*decode_recv)(gcomp_coll *c, int from, float *y, uint64_t n, float beta);
+  /* Optional (host side): the same in two halves, so that one exchange
+   * travels while the previous one's payloads are decoded. arg: my slot
+   * (gather) or the root (broadcast). At most two in flight; decode_recv
+   * reads the last one ended. */
+  void (*exchange_begin)(gcomp_coll *c, int kind, int arg);
+  void (*exchange_end)(gcomp_coll *c);
+  /* y = (what rank `from` sent me in the last exchange, encoded with
+   * `seed`) + beta * y. Host sides send frames (comm/frame.h), whose
+   * decoder needs the seed the algorithm derived for that payload. */
+  void (*decode_recv)(gcomp_coll *c, int from, uint64_t seed, float *y, uint64_t n,
+                      float beta);
   float *(*scratch)(gcomp_coll *c);
   /* Element-wise, the CPU path's float operations on either side. */
   void (*sub)(gcomp_coll *c, float *out, const float *a, const float *b, uint64_t n);

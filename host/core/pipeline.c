@@ -1,5 +1,7 @@
 /* The generic pipeline around every codec: argument checks, the optional
  * rotation, the header, and decode with accumulation. */
+#include "core/pipeline.h"
+
 #include "core/codec.h"
 #include "shared/check.h"
 #include "core/hot.h"
@@ -120,18 +122,14 @@ static void finish_range(void *ctx, uint64_t first, uint64_t end) {
   for (uint64_t i = first; i < end; i++) j->dst[i] = j->y[i] + j->beta * j->dst[i];
 }
 
-static gcompResult_t decode(const void *src, size_t srcSize, float *dst, uint64_t dstCount,
-                            float beta) {
-  if (!src || !dst) return gcomp_fail(gcompInvalidArgument, "src and dst must not be NULL");
-  if (!isfinite(beta)) return gcomp_fail(gcompInvalidArgument, "beta must be finite");
-  gcomp_header h;
-  GCOMP_TRY(gcomp_header_read(src, srcSize, 1, &h));
+gcompResult_t gcomp_decode_body(const gcomp_header *hp, const uint8_t *body, float *dst,
+                                uint64_t dstCount, float beta) {
+  gcomp_header h = *hp;
   if (dstCount < h.d)
     return gcomp_fail(gcompDstTooSmall, "payload holds d = %llu, dst only %llu",
                       (unsigned long long)h.d, (unsigned long long)dstCount);
   uint64_t n = gcomp_coded_length(h.rotate, h.d);
-  gcomp_body_view v = {h.method, h.packing, n, h.seed, h.param, h.iparam,
-                       (const uint8_t *)src + GCOMP_HEADER_BYTES, h.body_bits};
+  gcomp_body_view v = {h.method, h.packing, n, h.seed, h.param, h.iparam, body, h.body_bits};
   const gcomp_method *m = gcomp_method_of(h.method);
   /* Accumulate while decoding where the codec can (no inverse rotation
    * between the two). */
@@ -156,6 +154,15 @@ static gcompResult_t decode(const void *src, size_t srcSize, float *dst, uint64_
   }
   if (!direct) free(y);
   return r;
+}
+
+static gcompResult_t decode(const void *src, size_t srcSize, float *dst, uint64_t dstCount,
+                            float beta) {
+  if (!src || !dst) return gcomp_fail(gcompInvalidArgument, "src and dst must not be NULL");
+  if (!isfinite(beta)) return gcomp_fail(gcompInvalidArgument, "beta must be finite");
+  gcomp_header h;
+  GCOMP_TRY(gcomp_header_read(src, srcSize, 1, &h));
+  return gcomp_decode_body(&h, (const uint8_t *)src + GCOMP_HEADER_BYTES, dst, dstCount, beta);
 }
 
 GCOMP_API gcompResult_t gcompDecode(const void *src, size_t srcSize, float *dst,

@@ -44,6 +44,19 @@ static gcompResult_t check_params(const gcomp_header *h) {
   return gcompSuccess;
 }
 
+gcompResult_t gcomp_header_check(const gcomp_header *h) {
+  if (!gcomp_method_of(h->method))
+    return gcomp_fail(gcompUnsupportedPayload, "codec id %d unknown to this build",
+                      (int)h->method);
+  if (h->packing == gcompPackAuto || (int)h->packing < 0 || h->packing >= gcompNumPackings)
+    return gcomp_fail(gcompCorruptPayload, "packing id %d invalid", (int)h->packing);
+  if (h->rotate != 0 && h->rotate != 1)
+    return gcomp_fail(gcompCorruptPayload, "unknown flags 0x%02x", (unsigned)h->rotate);
+  if (h->d == 0 || h->d > GCOMP_MAX_DIM)
+    return gcomp_fail(gcompCorruptPayload, "d = %llu out of range", (unsigned long long)h->d);
+  return check_params(h);
+}
+
 gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
                                 gcomp_header *h) {
   if (size < GCOMP_HEADER_BYTES)
@@ -61,29 +74,18 @@ gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
   if (src[GCOMP_WIRE_SIZE] != GCOMP_HEADER_BYTES)
     return gcomp_fail(gcompCorruptPayload, "header size %d, expected %d",
                       src[GCOMP_WIRE_SIZE], GCOMP_HEADER_BYTES);
-  if (!gcomp_method_of((gcompMethod_t)src[GCOMP_WIRE_METHOD]))
-    return gcomp_fail(gcompUnsupportedPayload, "codec id %d unknown to this build",
-                      src[GCOMP_WIRE_METHOD]);
-  uint8_t packing = src[GCOMP_WIRE_PACKING], flags = src[GCOMP_WIRE_FLAGS];
-  if (packing == gcompPackAuto || packing >= gcompNumPackings)
-    return gcomp_fail(gcompCorruptPayload, "packing id %d invalid", packing);
-  if (flags > 1)
-    return gcomp_fail(gcompCorruptPayload, "unknown flags 0x%02x", flags);
   for (int i = GCOMP_WIRE_RESERVED; i < GCOMP_WIRE_D; i++)
     if (src[i] != 0)
       return gcomp_fail(gcompCorruptPayload, "reserved header byte %d is not 0", i);
   h->method = (gcompMethod_t)src[GCOMP_WIRE_METHOD];
-  h->packing = (gcompPacking_t)packing;
-  h->rotate = flags;
+  h->packing = (gcompPacking_t)src[GCOMP_WIRE_PACKING];
+  h->rotate = src[GCOMP_WIRE_FLAGS];
   h->d = gcomp_load_u64(src + GCOMP_WIRE_D);
   h->seed = gcomp_load_u64(src + GCOMP_WIRE_SEED);
   h->body_bits = gcomp_load_u64(src + GCOMP_WIRE_BODY_BITS);
   h->param = gcomp_u2d(gcomp_load_u64(src + GCOMP_WIRE_PARAM));
   h->iparam = gcomp_load_u64(src + GCOMP_WIRE_IPARAM);
-  if (h->d == 0 || h->d > GCOMP_MAX_DIM)
-    return gcomp_fail(gcompCorruptPayload, "d = %llu out of range",
-                      (unsigned long long)h->d);
-  GCOMP_TRY(check_params(h));
+  GCOMP_TRY(gcomp_header_check(h));
   uint64_t avail = (uint64_t)(size - GCOMP_HEADER_BYTES);
   if (h->body_bits > avail * 8)
     return gcomp_fail(gcompCorruptPayload,

@@ -26,6 +26,11 @@ gcompResult_t gcomp_header_read(const uint8_t *src, size_t size, int exact,
 
 uint64_t gcomp_payload_checksum(const uint8_t *payload, size_t size);
 
+/* The checks of gcomp_header_read that do not need the bytes (codec,
+ * packing, flags, d, the codec's parameters), for headers rebuilt from a
+ * collective's frame (comm/frame.c). */
+gcompResult_t gcomp_header_check(const gcomp_header *h);
+
 /* Little-endian loads and stores. On little-endian hosts a memcpy, which
  * compiles to one unaligned move; elsewhere byte by byte. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -5,6 +5,7 @@
 #include "kernels_nccl.h"
 
 #include "core/common.cuh" /* the status word, the launch checks */
+#include "shared/wire_layout.h"
 
 /* The engine's kernels run where the caller may have left a CUDA error
  * pending: they check their own launch only and leave that error alone, so
@@ -72,6 +73,7 @@ __global__ void check_kernel(gcomp_nccl_state *st, const uint64_t *rec, int P, i
     /* my own empty payload is already in the encode workspace's status */
     if (j != me && in == 0) first_failure(&st->call, gcompRemoteError);
     st->encoded += out;
+    if (out > GCOMP_HEADER_BYTES) st->body_encoded += out - GCOMP_HEADER_BYTES;
     if (j != me) st->received += in;
   }
 }

@@ -20,6 +20,7 @@ typedef struct {
   int32_t call;      /* this call's: a peer failed, ranks disagree */
   uint64_t encoded;  /* gcompCommStats_t's counts */
   uint64_t received;
+  uint64_t body_encoded; /* of `encoded`, without the payloads' headers */
 } gcomp_nccl_state;
 
 /* Which sizes of the gathered records a check reads. */

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_files.h"
 #include "cli_runner.h"
 #include "codec_helpers.h"
 #include "forge.h"
@@ -30,32 +31,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void spit(const std::string &path, const std::string &bytes) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(bytes.data(), (std::streamsize)bytes.size());
-}
-
-// Raw little-endian float32, as the CLI reads and writes on every host.
-std::string to_f32(const std::vector<float> &x) {
-  std::string b;
-  for (float v : x) {
-    uint32_t u;
-    std::memcpy(&u, &v, 4);
-    for (int i = 0; i < 4; i++) b += (char)(u >> (8 * i));
-  }
-  return b;
-}
-
-std::vector<float> from_f32(const std::string &b) {
-  std::vector<float> x(b.size() / 4);
-  for (size_t i = 0; i < x.size(); i++) {
-    uint32_t u = 0;
-    for (int k = 0; k < 4; k++) u |= (uint32_t)(uint8_t)b[4 * i + k] << (8 * k);
-    std::memcpy(&x[i], &u, 4);
-  }
-  return x;
-}
-
+using gcomp_test::from_f32;
+using gcomp_test::spit;
+using gcomp_test::to_f32;
 using gcomp_test::count_lines;
 using gcomp_test::quote;
 using gcomp_test::slurp;
@@ -103,8 +81,9 @@ TEST_F(Cli, EncodeInfoDecodeRoundTripEveryCodec) {
     gcompCodecConfig_t cfg;
     if (gcompCodecConfigInit(&cfg, name) != gcompSuccess) continue;
     tested++;
-    Result enc = run(std::string("encode -c ") + name + " -s 7 " + quote(path("x.f32")) + " " +
-                  quote(path("x.gcmp")));
+    // -f: each codec replaces the previous codec's files
+    Result enc = run(std::string("encode -f -c ") + name + " -s 7 " + quote(path("x.f32")) + " " +
+                     quote(path("x.gcmp")));
     ASSERT_EQ(enc.status, 0) << enc.err;
     EXPECT_EQ(enc.err, "");
     std::string payload = slurp(path("x.gcmp"));
@@ -122,7 +101,7 @@ TEST_F(Cli, EncodeInfoDecodeRoundTripEveryCodec) {
         << info.out;
     EXPECT_NE(info.out.find("bits/coord   "), std::string::npos) << info.out;
 
-    Result dec = run("decode " + quote(path("x.gcmp")) + " " + quote(path("y.f32")));
+    Result dec = run("decode -f " + quote(path("x.gcmp")) + " " + quote(path("y.f32")));
     ASSERT_EQ(dec.status, 0) << dec.err;
     std::vector<uint8_t> bytes(payload.begin(), payload.end());
     std::vector<float> want = gth::decode(bytes, d);
@@ -259,7 +238,7 @@ class CliBomb : public Cli {
 
   Result decode(const std::string &payload, const std::string &flags = "") {
     spit(path("bomb.g"), payload);
-    return run("decode " + flags + quote(path("bomb.g")) + " " + quote(path("out.f32")));
+    return run("decode -f " + flags + quote(path("bomb.g")) + " " + quote(path("out.f32")));
   }
 };
 

@@ -122,9 +122,10 @@ TEST_F(Train, IdentityCodecReproducesUncompressedGd) {
   ASSERT_EQ(none.size(), id.size());
   for (size_t t = 0; t < id.size(); t++) {
     EXPECT_EQ(none[t].err, id[t].err) << "t = " << t;  // bit for bit
-    // per step and worker: 10 floats raw, the same plus a 64-byte header
+    // per step and worker: 10 floats raw, the same in a frame: a packing
+    // byte and the body's 320 bits as a two-byte varint
     EXPECT_EQ(none[t].bytes, 40.0 * (double)t);
-    EXPECT_EQ(id[t].bytes, (40.0 + 64.0) * (double)t);
+    EXPECT_EQ(id[t].bytes, (40.0 + 3.0) * (double)t);
     EXPECT_EQ(id[t].body, none[t].bytes);
   }
 }

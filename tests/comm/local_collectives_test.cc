@@ -59,6 +59,8 @@ TEST_P(Local, Errors_ACorruptPayloadFailsOnEveryRank) { run(gsc::Errors_ACorrupt
 TEST_P(Local, Errors_HostCommunicatorRefusesAStream) { run(gsc::Errors_HostCommunicatorRefusesAStream); }
 TEST_P(Local, Errors_OneRanksMistakeFailsEveryRankWithoutHanging) { run(gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging); }
 
+TEST_P(Local, AllReduce_PipelinedChunksAreTheSumOfChunkPayloads) { run(gsc::AllReduce_PipelinedChunksAreTheSumOfChunkPayloads); }
+
 INSTANTIATE_TEST_SUITE_P(Ranks, Local, ::testing::Values(2, 3, 4, 8),
                          [](const auto &info) { return "P" + std::to_string(info.param); });
 

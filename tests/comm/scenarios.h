@@ -10,11 +10,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "codec_helpers.h"
 #include "comm/comm.h"
+#include "shared/wire_layout.h"
+#include "comm/frame.h"
 #include "vectors.h"
 
 namespace gsc {
@@ -39,10 +42,11 @@ inline int size_of() { return current_world()->P; }
 
 struct Comm {
   gcompComm_t h = nullptr;
-  explicit Comm(gcompAlgo_t algo = gcompAlgoAuto, uint64_t seed = 77) {
+  explicit Comm(gcompAlgo_t algo = gcompAlgoAuto, uint64_t seed = 77, uint64_t pipeline = 0) {
     gcompCommConfig_t cfg = GCOMP_COMM_CONFIG_INITIALIZER;
     cfg.seed = seed;
     cfg.algorithm = algo;
+    cfg.pipelineValues = pipeline;
     EXPECT_EQ(current_world()->make_comm(&h, &cfg), gcompSuccess) << gcompGetLastErrorDetail();
   }
   Comm(const Comm &) = delete;
@@ -104,13 +108,20 @@ inline void AllReduce_StatsCountEncodedAndReceivedPayloadBytes() {
             gcompSuccess);
   gcompCommStats_t st{};
   EXPECT_EQ(gcompCommGetStats(comm.h, &st), gcompSuccess);
-  uint64_t mine = 0, others = 0;
+  // Host communicators send frames: the payload less its header, plus the
+  // frame's own few bytes.
+  uint64_t mine = 0, mine_body = 0, others = 0;
   for (int j = 0; j < P; j++) {
-    uint64_t s = gth::encode(codec, input(j, 2000), gcomp_payload_seed(3, 0, j, GCOMP_PHASE_SEND, 0)).size();
-    if (j == me) mine = s;
+    auto p = gth::encode(codec, input(j, 2000), gcomp_payload_seed(3, 0, j, GCOMP_PHASE_SEND, 0));
+    uint64_t body = p.size() - GCOMP_HEADER_BYTES;
+    uint64_t s = gcomp_frame_from_payload(p.data(), p.size(), codec.h);
+    EXPECT_GT(s, body);
+    EXPECT_LE(s, body + 4);  // packing byte + a body length below 2^21 bits
+    if (j == me) mine = s, mine_body = body;
     else others += s;
   }
   EXPECT_EQ(st.bytesEncoded, mine);
+  EXPECT_EQ(st.bodyBytesEncoded, mine_body);
   EXPECT_EQ(st.bytesReceived, others);
   EXPECT_EQ(st.collectives, 1u);
 }
@@ -414,6 +425,8 @@ inline void Errors_ACorruptPayloadFailsOnEveryRank() {
   real_transport = comm.h->tr;
   faulty = *real_transport;
   faulty.allgatherv = corrupt_allgatherv;
+  faulty.iallgatherv = nullptr;  // the blocking path, which the wrapper damages
+  faulty.wait = nullptr;
   comm.h->tr = &faulty;
   Codec codec("sd");
   auto x = input(me, 5000);
@@ -487,6 +500,59 @@ inline void Errors_OneRanksMistakeFailsEveryRankWithoutHanging() {
   EXPECT_EQ(stream, mine) << "a stream on a host communicator on rank " << bad;
   EXPECT_EQ(after, gcompSuccess) << gcompGetLastErrorDetail();
   for (double t : {t_no_ef, t_no_tensors, t_other, t_stream}) EXPECT_LT(t, 1.0);
+}
+
+// Pipelined allgather: chunk k of every rank is its own payload, seeded
+// with chunk index k; the result is each chunk's sum of decoded payloads in
+// rank order, also with error feedback (own = this rank's decoded chunks).
+inline void AllReduce_PipelinedChunksAreTheSumOfChunkPayloads() {
+  int me = rank_of(), P = size_of();
+  const uint64_t count = 4099, chunk = 1000;
+  Comm comm(gcompAlgoAllGather, 91, chunk);
+  Codec codec("sd");
+  auto x = input(me, count);
+  std::vector<float> y(count);
+  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), count, codec.h, gcompSum, comm.h, nullptr),
+            gcompSuccess)
+      << gcompGetLastErrorDetail();
+  std::vector<float> want(count);
+  for (uint64_t a = 0, k = 0; a < count; a += chunk, k++) {
+    uint64_t b = std::min(count, a + chunk);
+    for (int j = 0; j < P; j++) {
+      auto xj = input(j, count);
+      std::vector<float> part(xj.begin() + a, xj.begin() + b);
+      auto dj = decoded(codec, part, gcomp_payload_seed(91, 0, j, GCOMP_PHASE_SEND, k));
+      for (uint64_t i = a; i < b; i++) want[i] = j ? dj[i - a] + 1.0f * want[i] : dj[i - a];
+    }
+  }
+  EXPECT_TRUE(gth::bitwise_equal(y, want));
+  // an unpipelined communicator gives another (one-payload) result, and a
+  // pipelined one with EF converges to the true sum as well
+  Comm whole(gcompAlgoAllGather, 91, GCOMP_PIPELINE_OFF);
+  std::vector<float> z(count);
+  EXPECT_EQ(gcompAllReduce(x.data(), z.data(), count, codec.h, gcompSum, whole.h, nullptr),
+            gcompSuccess);
+  EXPECT_FALSE(gth::bitwise_equal(y, z));
+  Comm ef_comm(gcompAlgoAllGather, 93, chunk);
+  Codec biased("sd", {{"nu", "0.3"}});
+  gcompErrorFeedback_t ef = nullptr;
+  EXPECT_EQ(gcompErrorFeedbackCreate(&ef, count), gcompSuccess);
+  for (int t = 0; t < 40; t++)
+    EXPECT_EQ(gcompAllReduceEF(x.data(), y.data(), count, biased.h, gcompSum, ef, ef_comm.h,
+                               nullptr),
+              gcompSuccess);
+  gcompErrorFeedbackFree(ef);
+  std::vector<double> s(count, 0.0);
+  for (int j = 0; j < P; j++) {
+    auto xj = input(j, count);
+    for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
+  }
+  double err = 0, norm = 0;
+  for (uint64_t i = 0; i < count; i++) {
+    err += (y[i] - s[i]) * (y[i] - s[i]);
+    norm += s[i] * s[i];
+  }
+  EXPECT_LE(err, 1e-6 * norm);
 }
 
 }  // namespace gsc

@@ -184,10 +184,14 @@ const std::vector<grr::Rule> kRules = {
        for (const auto &c : codecs) {
          Bytes p = with_padding(c.codec, c.params);
          EXPECT_NE(gtf::body_bits(p) % 8, 0u) << c.codec;
-         Bytes bad = p;
-         bad.back() |= 0x80;
-         gtf::reseal(bad);
-         rows.push_back(header_row(c.codec, p, bad, "padding bits are not zero"));
+         // the highest padding bit, and the lowest (the one right after the
+         // body's last bit, which an off-by-one check would miss)
+         for (unsigned bit : {7u, (unsigned)(gtf::body_bits(p) % 8)}) {
+           Bytes bad = p;
+           bad.back() |= (uint8_t)(1u << bit);
+           gtf::reseal(bad);
+           rows.push_back(header_row(c.codec, p, bad, "padding bits are not zero"));
+         }
        }
        return rows;
      }},

@@ -6,6 +6,8 @@
 #include "sealed.h"
 #include "pack/fixed.h"
 #include "pack/entropy.h"
+#include "comm/frame.h"
+#include "frame_codecs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -141,6 +143,29 @@ static void codec_seeds(void) {
             }
 }
 
+/* fuzz_frame: each codec's frames of a few vectors, as a host collective
+ * sends them: [codec index, n - 1, the frame]. */
+static void frame_seeds(void) {
+  static const uint64_t dims[] = {1, 5, 64, 256};
+  float x[256];
+  for (size_t c = 0; c < FUZZ_FRAME_NCODECS; c++)
+    for (int di = 0; di < 4; di++) {
+      gcompCodecConfig_t cfg;
+      uint8_t *p;
+      size_t n;
+      if (gcompCodecConfigInit(&cfg, fuzz_frame_codecs[c]) != gcompSuccess) abort();
+      vector(x, dims[di], 0, (uint32_t)(c * 17 + (size_t)di));
+      if (encode(&cfg, x, dims[di], FUZZ_FRAME_SEED, &p, &n) != gcompSuccess) abort();
+      gcompCodec_t codec;
+      if (gcompCodecCreate(&codec, &cfg) != gcompSuccess) abort();
+      n = gcomp_frame_from_payload(p, n, codec);
+      gcompCodecFree(codec);
+      uint8_t pre[2] = {(uint8_t)c, (uint8_t)(dims[di] - 1)};
+      put("fuzz_frame", pre, 2, p, n);
+      free(p);
+    }
+}
+
 /* fuzz_roundtrip: codec, packing, parameter, block, seed and rotation
  * bytes, then the vector's floats. */
 static void roundtrip_seeds(void) {
@@ -189,6 +214,7 @@ int main(int argc, char **argv) {
   out_root = argv[1];
   mkdir(out_root, 0777);
   codec_seeds();
+  frame_seeds();
   roundtrip_seeds();
   section_seeds();
   printf("make_seeds: %lu inputs in %s (%lu payloads without a selector)\n", written,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "comm/comm.h"
+#include "shared/wire_layout.h"
 #include "device_util.h"
 #include "gcomp_nccl.h"
 #include "launch_helpers.h"
@@ -125,7 +126,8 @@ TEST(NcclAllReduce, StatsCountThePayloadBytes) {
   gcompCommStats_t st{};
   EXPECT_EQ(gcompCommGetStats(comm.h, &st), gcompSuccess);
   auto p = gth::encode(codec, x, gcomp_payload_seed(3, 0, 0, GCOMP_PHASE_SEND, 0));
-  EXPECT_EQ(st.bytesEncoded, p.size());
+  EXPECT_EQ(st.bytesEncoded, p.size());  // device communicators send whole payloads
+  EXPECT_EQ(st.bodyBytesEncoded, p.size() - GCOMP_HEADER_BYTES);
   EXPECT_EQ(st.bytesReceived, 0u);
   EXPECT_EQ(st.collectives, 1u);
 }

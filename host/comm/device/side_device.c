@@ -203,7 +203,9 @@ static void dev_decode_sent(gcomp_coll *c, int k, float *y, uint64_t n, float be
   decode(c, slot(c, &x->send, k), x->my_rec + 1 + k, y, n, beta);
 }
 
-static void dev_decode_recv(gcomp_coll *c, int from, float *y, uint64_t n, float beta) {
+static void dev_decode_recv(gcomp_coll *c, int from, uint64_t seed, float *y, uint64_t n,
+                            float beta) {
+  (void)seed; /* device payloads keep their headers */
   dev_ctx *x = ctx_of(c->comm);
   dev_call *k = cur(c);
   int in = k->kind == GCOMP_XCHG_BCAST ? 0 : from;
@@ -451,6 +453,7 @@ static gcompResult_t dev_stats(gcompComm_t comm, gcompCommStats_t *stats) {
   stats->bytesEncoded = st.encoded;
   stats->bytesReceived = st.received;
   stats->collectives = comm->calls;
+  stats->bodyBytesEncoded = st.body_encoded;
   return gcompSuccess;
 }
 

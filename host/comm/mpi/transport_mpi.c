@@ -47,6 +47,55 @@ static int mpi_allgatherv(void *ctx, const void *mine, size_t bytes, void *all,
                         m->unit, m->comm);
 }
 
+/* A non-blocking all-gather keeps its own counts until it completes (MPI
+ * reads them then). */
+typedef struct {
+  MPI_Request r;
+  int *counts, *displs;
+} mpi_request;
+
+static int mpi_iallgatherv(void *ctx, const void *mine, size_t bytes, void *all,
+                           const size_t *sizes, const size_t *displs, void *stream,
+                           void **request) {
+  mpi_ctx *m = ctx;
+  (void)stream;
+  *request = NULL;
+  mpi_request *q = calloc(1, sizeof *q);
+  if (q) {
+    q->counts = malloc((size_t)m->size * sizeof(int));
+    q->displs = malloc((size_t)m->size * sizeof(int));
+  }
+  if (!q || !q->counts || !q->displs) {
+    if (q) free(q->counts), free(q->displs);
+    free(q);
+    return MPI_ERR_NO_MEM;
+  }
+  int err = to_units(sizes, m->size, q->counts);
+  if (!err) err = to_units(displs, m->size, q->displs);
+  if (!err && (bytes % UNIT || bytes / UNIT > (size_t)INT_MAX)) err = MPI_ERR_COUNT;
+  if (!err)
+    err = MPI_Iallgatherv(mine, (int)(bytes / UNIT), m->unit, all, q->counts, q->displs,
+                          m->unit, m->comm, &q->r);
+  if (err) {
+    free(q->counts);
+    free(q->displs);
+    free(q);
+    return err;
+  }
+  *request = q;
+  return MPI_SUCCESS;
+}
+
+static int mpi_wait(void *ctx, void *request) {
+  (void)ctx;
+  mpi_request *q = request;
+  int err = MPI_Wait(&q->r, MPI_STATUS_IGNORE);
+  free(q->counts);
+  free(q->displs);
+  free(q);
+  return err;
+}
+
 static int mpi_alltoallv(void *ctx, const void *send, const size_t *send_sizes,
                          const size_t *send_displs, void *recv, const size_t *recv_sizes,
                          const size_t *recv_displs, void *stream) {
@@ -109,6 +158,8 @@ static const gcompTransport_t mpi_transport = {
     .allgatherv = mpi_allgatherv,
     .alltoallv = mpi_alltoallv,
     .bcast = mpi_bcast,
+    .iallgatherv = mpi_iallgatherv,
+    .wait = mpi_wait,
     .errorString = mpi_error_string,
     .destroy = mpi_destroy,
 };

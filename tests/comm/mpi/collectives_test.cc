@@ -36,6 +36,8 @@ TEST(MpiErrors, ACorruptPayloadFailsOnEveryRank) { gsc::Errors_ACorruptPayloadFa
 TEST(MpiErrors, HostCommunicatorRefusesAStream) { gsc::Errors_HostCommunicatorRefusesAStream(); }
 TEST(MpiErrors, OneRanksMistakeFailsEveryRankWithoutHanging) { gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging(); }
 
+TEST(MpiAllReduce, PipelinedChunksAreTheSumOfChunkPayloads) { gsc::AllReduce_PipelinedChunksAreTheSumOfChunkPayloads(); }
+
 }  // namespace
 
 int main(int argc, char **argv) {
