@@ -44,6 +44,8 @@ typedef struct {
   int n;
   MPI_Op bf16_op;
   gcompResult_t r;
+  uint8_t *payload, *gathered; /* call_codec's and call_wire's buffers */
+  size_t cap, wire_bytes;
 } calls_t;
 
 typedef void (*call_fn)(calls_t *c);
@@ -57,6 +59,20 @@ static void call_fp32(calls_t *c) {
 }
 static void call_bf16(calls_t *c) {
   MPI_Allreduce(c->h, c->h2, c->n, MPI_UINT16_T, c->bf16_op, MPI_COMM_WORLD);
+}
+/* The two halves of an allgather-algorithm allreduce, apart: the codec
+ * work with no exchange (encode, then decode P payloads into y, as the
+ * collective decodes), and the exchange of as many bytes with no codec. */
+static void call_codec(calls_t *c) {
+  size_t size = 0;
+  gcompResult_t r = gcompEncode(c->codec, c->x, (uint64_t)c->n, 1, c->payload, c->cap, &size);
+  for (int j = 0; r == gcompSuccess && j < nranks; j++)
+    r = gcompDecode(c->payload, size, c->y, (uint64_t)c->n, j ? 1.0f : 0.0f);
+  if (c->r == gcompSuccess) c->r = r;
+}
+static void call_wire(calls_t *c) {
+  MPI_Allgather(c->payload, (int)c->wire_bytes, MPI_BYTE, c->gathered, (int)c->wire_bytes,
+                MPI_BYTE, MPI_COMM_WORLD);
 }
 
 /* nccl-tests' -a: one time from every rank's. */
@@ -156,17 +172,20 @@ static void print_header(const perf_options_t *o) {
          "check %d\n#\n", algos[o->algo], o->iters, o->warmup, avgs[o->average], o->blocking,
          o->check);
   const char *t = o->cputime ? "cputime" : "time";
-  printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %12s %7s %9s %10s %10s", "size",
-         "count", "type", "redop", "root", t, "algbw", "busbw", "#wrong", "bytes/rank", "ratio",
-         "relerr", "fp32(us)", "bf16(us)");
+  printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %12s %7s %9s %10s %10s %10s %10s",
+         "size", "count", "type", "redop", "root", t, "algbw", "busbw", "#wrong", "bytes/rank",
+         "ratio", "relerr", "fp32(us)", "bf16(us)", "codec(us)", "wire(us)");
   if (o->link_gbps > 0) printf(" %11s %11s %7s", "model(us)", "bf16mod(us)", "speedup");
   printf("%s\n", o->timestamps ? "  timestamp" : "");
   printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s\n", "(B)", "(elements)", "", "", "", "(us)",
          "(GB/s)", "(GB/s)");
 }
 
+/* codec: this rank's encode and its P decodes alone; wire: an all-gather
+ * of payload-sized messages alone. A pipelined allreduce takes about the
+ * larger of the two, a serial one their sum (bench/RESULTS.md). */
 typedef struct {
-  double secs, fp32, bf16, sent, ratio, relerr;
+  double secs, fp32, bf16, sent, ratio, relerr, codec, wire;
   long long wrong; /* -1: no check */
 } row_t;
 
@@ -181,8 +200,8 @@ static double print_row(const perf_options_t *o, size_t n, const row_t *w) {
          o->op == gcompMean ? "avg" : "sum", -1, ts, as, bs);
   if (w->wrong >= 0) printf("  %6lld", w->wrong);
   else printf("     N/A");
-  printf("  %12.0f %7.2f %9.2e %10.1f %10.1f", w->sent, w->ratio, w->relerr, w->fp32 * 1e6,
-         w->bf16 * 1e6);
+  printf("  %12.0f %7.2f %9.2e %10.1f %10.1f %10.1f %10.1f", w->sent, w->ratio, w->relerr,
+         w->fp32 * 1e6, w->bf16 * 1e6, w->codec * 1e6, w->wire * 1e6);
   if (o->link_gbps > 0) {
     double bw = o->link_gbps * 1e9 / 8;
     double model = w->secs + w->sent / bw;
@@ -199,6 +218,31 @@ static double print_row(const perf_options_t *o, size_t n, const row_t *w) {
   printf("\n");
   fflush(stdout);
   return busbw;
+}
+
+static int measure_halves(const perf_options_t *o, calls_t *c, size_t n, size_t psize, row_t *w) {
+  size_t bound = 0;
+  gcompEncodeBound(c->codec, n, &bound);
+  c->cap = bound;
+  /* every rank's message as long as the longest payload: one count for all */
+  unsigned long long longest = psize;
+  MPI_Allreduce(MPI_IN_PLACE, &longest, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+  c->wire_bytes = (size_t)longest;
+  c->payload = calloc(1, bound); /* bytes past a short payload go out too */
+  c->gathered = malloc((size_t)nranks * c->wire_bytes);
+  int bad = !c->payload || !c->gathered;
+  if (!bad) {
+    c->r = gcompSuccess;
+    w->codec = timed(o, call_codec, c);
+    bad = c->r != gcompSuccess;
+    w->wire = timed(o, call_wire, c);
+  }
+  free(c->payload);
+  free(c->gathered);
+  c->payload = c->gathered = NULL;
+  MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (bad && rank == 0) fprintf(stderr, "allreduce_perf: codec timing: %s\n", gcompGetLastErrorDetail());
+  return bad;
 }
 
 /* One size: timed gcomp, the baselines, the error, the checks. */
@@ -243,7 +287,7 @@ static int run_size(const perf_options_t *o, calls_t *c, gcompCommConfig_t *cfg,
     w->wrong = perf_check(c->codec, o->op, cfg, n, k + 1, x, c->y);
     if (w->wrong < 0) return 1;
   }
-  return 0;
+  return measure_halves(o, c, n, psize, w); /* last: it overwrites y */
 }
 
 /* nccl-tests' sweep: -f > 1 multiplies, else -i adds, up to -e. */

@@ -6,8 +6,8 @@
  * Step sizes are the theory's, never tuned (a tuned step would measure the
  * tuning, not the codec):
  *   GD   (identity, none): gamma = 1 / L
- *   DCGD (unbiased, U(omega)): gamma = 1 / (L (1 + omega / N))
- *   DIANA (unbiased, algo=diana): gamma = 1 / (L (1 + 6 omega / N)), shift
+ *   DCGD (unbiased, U(omega), one worker or algo=dcgd): gamma = 1 / (L (1 + omega / N))
+ *   DIANA (unbiased, several workers or algo=diana): gamma = 1 / (L (1 + 6 omega / N)), shift
  *        rate a = 1 / (1 + omega) (Horvath et al. 2019, strongly convex case)
  *   EF21 (biased, distortion alpha): gamma = 1 / (L + L~ sqrt(beta / theta)),
  *        theta = 1 - sqrt(alpha), beta = alpha / (1 - sqrt(alpha)),
@@ -36,10 +36,11 @@
   "                   header) when its name ends in .csv, or synthetic:M,D,KAPPA\n" \
   "                   (default heart_scale, a bias column appended)\n"              \
   "  --codecs LIST    comma-separated NAME[:PARAM=VALUE]... (default identity,\n"   \
-  "                   sd,sd-unbiased,sd-unbiased:algo=diana,spherical,topk);\n"     \
+  "                   sd,sd-unbiased:algo=dcgd,sd-unbiased,spherical,topk);\n"      \
   "                   'topk' without k sweeps k and keeps the best; 'none'\n"       \
-  "                   sends raw floats; algo=diana trains an unbiased codec\n"      \
-  "                   with DIANA's shifts instead of DCGD\n"                        \
+  "                   sends raw floats; an unbiased codec trains with DIANA's\n"    \
+  "                   shifts when there are several workers, else with DCGD\n"     \
+  "                   (algo=dcgd or algo=diana chooses)\n"                          \
   "  --workers N      workers, 1..4096 (default 4; under mpirun one a rank)\n"      \
   "  --target T       relative error |x - x*|^2 / |x0 - x*|^2 to reach, in\n"       \
   "                   (0, 1] (default 1e-4)\n"                                      \
@@ -54,7 +55,12 @@
   "exit status: 0 done; 1 failed (one line on stderr); 2 usage error"
 
 #define MAX_RUNS 64
-#define DEFAULT_CODECS "identity,sd,sd-unbiased,sd-unbiased:algo=diana,spherical,topk"
+#define DEFAULT_CODECS "identity,sd,sd-unbiased:algo=dcgd,sd-unbiased,spherical,topk"
+
+/* algo=: the training algorithm of an unbiased codec. Auto: DIANA with
+ * several workers (DCGD stalls at a noise floor of (omega/N) mean_i
+ * |grad f_i(x*)|^2 there: docs/EXPERIMENTS.md), DCGD with one. */
+enum { ALGO_AUTO, ALGO_DCGD, ALGO_DIANA };
 
 typedef struct {
   char label[96];
@@ -63,6 +69,7 @@ typedef struct {
   int sweep;     /* 1: one k of the Top-k sweep */
   int k;
   train_curve_t curve;
+  double seconds; /* wall clock of the run, to the target or max-iters */
 } run_t;
 
 typedef struct {
@@ -182,15 +189,16 @@ static void label_of(gcompCodec_t codec, char *out, size_t size) {
   if (c.rotate && n > 0 && (size_t)n < size) snprintf(out + n, size - (size_t)n, ":rotate=1");
 }
 
-/* The step size of the algorithm that fits the codec's class (diana: the
- * shifted method instead of DCGD, for unbiased codecs only). */
-static int choose_method(const problem_t *p, run_t *r, int diana) {
+/* The algorithm that fits the codec's class, and its step size. */
+static int choose_method(const problem_t *p, run_t *r, int algo) {
   train_method_t *m = &r->method;
   gcompClass_t cls = gcompClassExact;
   if (m->codec && gcompCodecGetClass(m->codec, &cls) != gcompSuccess)
     return cli_lib_error("codec class", gcompCodecGetClass(m->codec, &cls));
-  if (diana && cls != gcompClassUnbiased)
-    return cli_error("train: algo=diana needs an unbiased codec (%s is not)", r->label) + 1;
+  if (algo != ALGO_AUTO && cls != gcompClassUnbiased)
+    return cli_error("train: algo=%s needs an unbiased codec (%s is not)",
+                     algo == ALGO_DIANA ? "diana" : "dcgd", r->label) + 1;
+  int diana = algo == ALGO_DIANA || (algo == ALGO_AUTO && p->N > 1);
   if (cls == gcompClassExact) {
     m->algo = TRAIN_GD;
     m->gamma = 1.0 / p->L;
@@ -212,7 +220,7 @@ static int choose_method(const problem_t *p, run_t *r, int diana) {
 }
 
 static int add_run(run_t *runs, int *n, const problem_t *p, const char *name, char **params,
-                   int np, int sweep, int k, int diana) {
+                   int np, int sweep, int k, int algo) {
   if (*n == MAX_RUNS) return cli_error("train: more than %d runs", MAX_RUNS);
   run_t *r = &runs[*n];
   memset(r, 0, sizeof *r);
@@ -223,11 +231,13 @@ static int add_run(run_t *runs, int *n, const problem_t *p, const char *name, ch
     if (cli_make_codec(name, params, np, &r->method.codec)) return 2;
     label_of(r->method.codec, r->label, sizeof r->label);
   }
-  if (diana) strncat(r->label, ":algo=diana", sizeof r->label - strlen(r->label) - 1);
+  if (algo != ALGO_AUTO)
+    strncat(r->label, algo == ALGO_DIANA ? ":algo=diana" : ":algo=dcgd",
+            sizeof r->label - strlen(r->label) - 1);
   r->sweep = sweep;
   r->k = k;
   (*n)++;
-  return choose_method(p, r, diana);
+  return choose_method(p, r, algo);
 }
 
 static int next_k(int k, int d) {
@@ -242,12 +252,13 @@ static int build_runs(const options_t *o, const problem_t *p, run_t *runs, int *
   int rc = 0;
   for (char *item = strtok_r(list, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
     char *params[10], *psave = NULL, *name = strtok_r(item, ":", &psave);
-    int np = 0, has_k = 0, has_alpha = 0, diana = 0;
+    int np = 0, has_k = 0, has_alpha = 0, algo = ALGO_AUTO;
     for (char *q; np < 8 && (q = strtok_r(NULL, ":", &psave)) != NULL;) {
       if (!strncmp(q, "algo=", 5)) { /* the training algorithm, not a codec parameter */
-        diana = !strcmp(q + 5, "diana");
-        if (!diana && strcmp(q + 5, "auto"))
-          rc = usage_error("algo must be auto or diana, got '%s'", q + 5);
+        const char *a = q + 5;
+        algo = !strcmp(a, "diana") ? ALGO_DIANA : !strcmp(a, "dcgd") ? ALGO_DCGD : ALGO_AUTO;
+        if (algo == ALGO_AUTO && strcmp(a, "auto"))
+          rc = usage_error("algo must be auto, dcgd or diana, got '%s'", a);
         continue;
       }
       has_k |= !strncmp(q, "k=", 2);
@@ -265,10 +276,10 @@ static int build_runs(const options_t *o, const problem_t *p, run_t *runs, int *
       for (int k = 1; !rc && (uint64_t)k < p->d; k = next_k(k, (int)p->d)) {
         snprintf(kbuf, sizeof kbuf, "k=%d", k);
         params[np] = kbuf;
-        rc = add_run(runs, n, p, name, params, np + 1, 1, k, diana);
+        rc = add_run(runs, n, p, name, params, np + 1, 1, k, algo);
       }
     } else {
-      rc = add_run(runs, n, p, name, params, np, 0, 0, diana);
+      rc = add_run(runs, n, p, name, params, np, 0, 0, algo);
     }
   }
   free(list);
@@ -317,7 +328,8 @@ static void print_header(const problem_t *p, const options_t *o, int mpi) {
          "learn at 1/(1 + omega); EF21 1/(L + L~ sqrt(beta/theta)), theta = 1 - sqrt(alpha), "
          "beta = alpha/(1 - sqrt(alpha)), alpha = gcomp's distortion\n");
   printf("bytes: per worker, as sent (frames: a few bytes plus the body); BODY: the bodies alone "
-         "(the paper's accounting); RATIO: bytes / Basic's bytes\n\n");
+         "(the paper's accounting); RATIO: bytes / Basic's bytes; WALL_S: wall clock of the "
+         "run (gradients, codec, exchange), rank 0's\n\n");
 }
 
 static void fmt_bytes(char *buf, size_t size, double v) {
@@ -327,8 +339,8 @@ static void fmt_bytes(char *buf, size_t size, double v) {
 
 static void print_table(const run_t *runs, int n, int best, double L) {
   int basic = basic_index(runs, n);
-  printf("%-34s %15s %7s %7s %5s %10s %8s %10s %10s %10s\n", "CODEC", "BYTES_TO_TARGET", "RATIO",
-         "ITERS", "ALGO", "STEP", "STEP*L", "BODY", "BODY_RATIO", "FINAL_ERR");
+  printf("%-34s %15s %7s %7s %5s %10s %8s %10s %10s %10s %8s\n", "CODEC", "BYTES_TO_TARGET",
+         "RATIO", "ITERS", "ALGO", "STEP", "STEP*L", "BODY", "BODY_RATIO", "FINAL_ERR", "WALL_S");
   for (int i = 0; i < n; i++) {
     if (!shown(runs, i, best)) continue;
     const run_t *r = &runs[i];
@@ -344,10 +356,9 @@ static void print_table(const run_t *runs, int n, int best, double L) {
     else snprintf(bratio, sizeof bratio, "-");
     char label[128];
     snprintf(label, sizeof label, "%s%s", r->label, i == basic ? " (Basic)" : "");
-    printf("%-34s %15s %7s %7llu %5s %10.4g %8.4f %10s %10s %10.3g\n", label, bb, ratio,
+    printf("%-34s %15s %7s %7llu %5s %10.4g %8.4f %10s %10s %10.3g %8.3f\n", label, bb, ratio,
            (unsigned long long)(r->curve.n - 1), algo_names[r->method.algo], r->method.gamma,
-           r->method.gamma * L, yb, bratio,
-           r->curve.err[r->curve.n - 1]);
+           r->method.gamma * L, yb, bratio, r->curve.err[r->curve.n - 1], r->seconds);
   }
 }
 
@@ -441,10 +452,13 @@ static int train_all(const options_t *o, problem_t *p, int mpi, int rank) {
     print_header(p, o, mpi);
     fflush(stdout);
   }
-  for (int i = 0; !rc && i < n; i++)
+  for (int i = 0; !rc && i < n; i++) {
+    double start = now_s();
     if (train_run(eng, &runs[i].method, o->target, o->max_iters, &runs[i].curve, err,
                   sizeof err))
       rc = rank == 0 ? cli_error("train: %s: %s", runs[i].label, err) : 1;
+    runs[i].seconds = now_s() - start;
+  }
   if (!rc && rank == 0) {
     int best;
     mark_best_topk(runs, n, &best);

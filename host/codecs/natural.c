@@ -19,14 +19,17 @@
 
 #define OMEGA 0.125
 
-/* A pass of its own, so a refused vector leaves dst untouched. */
-static gcompResult_t check_range(const float *x, uint64_t n) {
-  for (uint64_t i = 0; i < n; i++)
-    if (gcomp_natural_too_large(x[i]))
-      return gcomp_fail(gcompParameterOutOfRange,
-                        "|x[%llu]| = %g is 2^127 or more: rounding up would overflow",
-                        (unsigned long long)i, (double)x[i]);
-  return gcompSuccess;
+/* A pass of its own, so a refused vector leaves dst untouched; branch-free
+ * (it vectorizes), the index only on failure. */
+GCOMP_HOT static gcompResult_t check_range(const float *x, uint64_t n) {
+  int bad = 0;
+  for (uint64_t i = 0; i < n; i++) bad |= gcomp_natural_too_large(x[i]);
+  if (!bad) return gcompSuccess;
+  uint64_t i = 0;
+  while (!gcomp_natural_too_large(x[i])) i++;
+  return gcomp_fail(gcompParameterOutOfRange,
+                    "|x[%llu]| = %g is 2^127 or more: rounding up would overflow",
+                    (unsigned long long)i, (double)x[i]);
 }
 
 /* Symbols of x[off, off + len) into sym[0, len); off is a multiple of 4, so
@@ -178,24 +181,55 @@ static gcompResult_t natural_encode(const gcomp_body_in *in, gcomp_body_out *out
 
 /* --------------------------------------------------------------- decode */
 
-typedef gcompResult_t (*section_decoder)(const uint8_t *, size_t, uint32_t *, uint64_t,
-                                         size_t *);
+/* Every symbol decoded, then the first invalid one (if any) reported:
+ * the loop stays branch-free. */
+GCOMP_HOT static gcompResult_t symbols_to_values(const uint32_t *sym, uint64_t n, float *y) {
+  int bad = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    bad |= !gcomp_natural_symbol_ok(sym[i]);
+    y[i] = gcomp_natural_value(sym[i]);
+  }
+  if (!bad) return gcompSuccess;
+  uint64_t i = 0;
+  while (gcomp_natural_symbol_ok(sym[i])) i++;
+  return gcomp_fail(gcompCorruptPayload, "natural symbol %u invalid", sym[i]);
+}
+
+/* Fixed: chunk by chunk while the symbols are in L1, no n-sized buffer;
+ * chunks in parallel pieces (section.h). */
+typedef struct {
+  uint64_t n;
+  float *y;
+} natural_sink;
+
+static gcompResult_t read_fixed_chunk(void *ctx, uint64_t c, const uint8_t *chunk, size_t size) {
+  const natural_sink *f = ctx;
+  uint32_t sym[GCOMP_FIXED_CHUNK];
+  uint32_t len = gcomp_fixed_chunk_len(f->n, c);
+  GCOMP_TRY(gcomp_fixed_decode_chunk(chunk, size, sym, len));
+  return symbols_to_values(sym, len, f->y + c * GCOMP_FIXED_CHUNK);
+}
+
+static gcompResult_t read_fixed(const gcomp_body_view *v, size_t size, float *y) {
+  natural_sink f = {v->n, y};
+  size_t used = 0;
+  GCOMP_TRY(gcomp_fixed_read_section(v->body, size, v->n, read_fixed_chunk, &f, &used));
+  if (used != size)
+    return gcomp_fail(gcompCorruptPayload, "natural body has %zu trailing bytes", size - used);
+  return gcompSuccess;
+}
 
 static gcompResult_t read_section(const gcomp_body_view *v, float *y) {
   size_t size = (size_t)(v->bits / 8), used = 0;
   if (v->bits % 8)
     return gcomp_fail(gcompCorruptPayload, "natural body is not whole bytes");
+  if (v->packing == gcompPackFixed) return read_fixed(v, size, y);
   uint32_t *sym = malloc((size_t)v->n * sizeof *sym);
   if (!sym) return gcomp_fail(gcompOutOfMemory, "symbol buffer allocation failed");
-  section_decoder dec = v->packing == gcompPackFixed ? gcomp_fixed_decode : gcomp_rans_decode;
-  gcompResult_t r = dec(v->body, size, sym, v->n, &used);
+  gcompResult_t r = gcomp_rans_decode(v->body, size, sym, v->n, &used);
   if (r == gcompSuccess && used != size)
     r = gcomp_fail(gcompCorruptPayload, "natural body has %zu trailing bytes", size - used);
-  for (uint64_t i = 0; r == gcompSuccess && i < v->n; i++) {
-    if (!gcomp_natural_symbol_ok(sym[i]))
-      r = gcomp_fail(gcompCorruptPayload, "natural symbol %u invalid", sym[i]);
-    y[i] = gcomp_natural_value(sym[i]);
-  }
+  if (r == gcompSuccess) r = symbols_to_values(sym, v->n, y);
   free(sym);
   return r;
 }

@@ -3,6 +3,7 @@
  * between the two levels around |x_i| / |x|. Structured packing is the
  * paper's code over the indices, with K = s. */
 #include "core/codec.h"
+#include "core/hot.h"
 #include "shared/check.h"
 #include "pack/levels.h"
 #include "stages/norm.h"
@@ -45,12 +46,12 @@ static inline uint32_t nd_round(const gcomp_body_in *in, const gcomp_level_scale
   return (uint32_t)worst;
 }
 
-static uint32_t nd_quantize(const gcomp_body_in *in, const gcomp_level_scale *s, int zig,
+GCOMP_HOT static uint32_t nd_quantize(const gcomp_body_in *in, const gcomp_level_scale *s, int zig,
                             uint64_t off, uint64_t len, int32_t *v) {
   return zig ? nd_round(in, s, 1, off, len, v) : nd_round(in, s, 0, off, len, v);
 }
 
-static void nd_dequantize(const int32_t *v, uint64_t len, const gcomp_level_scale *s, float *y) {
+GCOMP_HOT static void nd_dequantize(const int32_t *v, uint64_t len, const gcomp_level_scale *s, float *y) {
   for (uint64_t i = 0; i < len; i++) y[i] = gcomp_nd_dequantize(v[i], s->scale, s->K);
 }
 

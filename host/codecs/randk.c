@@ -5,6 +5,7 @@
  * x_i * (d/k) as float32, in index order. */
 #include "core/codec.h"
 #include "shared/check.h"
+#include "stages/philox_batch.h"
 #include "stages/select.h"
 #include "shared/bits.h"
 #include "shared/selection.h"
@@ -14,10 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The kept indices of n coordinates under seed, ascending; `scratch`
- * holds n 32-bit ranks (the decoder lends its output buffer). */
-static gcompResult_t draw_indices(uint64_t seed, uint64_t n, uint64_t k, void *scratch,
-                                  uint64_t *idx) {
+/* The kept indices of n coordinates under seed, ascending, by the full
+ * select; `scratch` holds n 32-bit ranks (the decoder lends its output
+ * buffer). */
+static gcompResult_t draw_all(uint64_t seed, uint64_t n, uint64_t k, void *scratch,
+                              uint64_t *idx) {
   uint8_t *rank = scratch;
   for (uint64_t base = 0; base < n; base += 4) {
     gcomp_u32x4 key = gcomp_randk_keys(seed, base / 4);
@@ -28,6 +30,32 @@ static gcompResult_t draw_indices(uint64_t seed, uint64_t n, uint64_t k, void *s
     }
   }
   return gcomp_select_largest(rank, 0xffffffffu, n, k, idx);
+}
+
+/* The same selection in one pass without the n ranks: the keys are
+ * uniform, so a rank threshold that k + 8 sqrt(k) + 64 of them reach on
+ * average lets at least k through except with probability below 10^-15;
+ * the candidates hold the whole selection then (select.h), and the rare
+ * shortfall goes to draw_all. zero, when given, is cleared along the way
+ * (the decoder's output, while it is in cache). 1 when it gave the answer. */
+static int draw_sampled(uint64_t seed, uint64_t n, uint64_t k, float *zero, uint64_t *idx) {
+  if (n < 1024 || k > n / 16) return 0;
+  double admit = ceil(((double)k + 8.0 * sqrt((double)k) + 64.0) / (double)n * 0x1p32);
+  uint32_t t = (uint32_t)(0x1p32 - admit); /* ranks >= t pass: admit of 2^32 values */
+  gcomp_candidates c;
+  if (!gcomp_cand_init(&c, gcomp_cand_room(admit * 0x1p-32 * (double)n))) return 0;
+  uint32_t key[4 * GCOMP_PHILOX_BATCH];
+  for (uint64_t base = 0; base < n && !c.overflow; base += 4 * GCOMP_PHILOX_BATCH) {
+    uint32_t m = (uint32_t)(n - base < 4 * GCOMP_PHILOX_BATCH ? n - base
+                                                               : 4 * GCOMP_PHILOX_BATCH);
+    gcomp_philox_batch(seed, GCOMP_STREAM_SELECTION, base / 4, (m + 3) / 4, key);
+    if (zero) memset(zero + base, 0, m * sizeof *zero);
+    /* rank = gcomp_randk_rank(key) = ~key */
+    gcomp_cand_scan(&c, key, 0xffffffffu, 0xffffffffu, m, base, t);
+  }
+  int done = !c.overflow && c.count >= k && gcomp_cand_select(&c, k, idx) == gcompSuccess;
+  gcomp_cand_free(&c);
+  return done;
 }
 
 /* Values first, so a product that overflows is refused before a byte is
@@ -68,10 +96,14 @@ static gcompResult_t randk_encode(const gcomp_body_in *in, gcomp_body_out *out) 
   out->iparam = k;
   uint64_t *idx = malloc((size_t)k * sizeof *idx);
   float *val = malloc((size_t)k * sizeof *val);
-  uint32_t *rank = malloc((size_t)in->n * sizeof *rank);
+  uint32_t *rank = NULL;
   gcompResult_t r = gcompSuccess;
-  if (!idx || !val || !rank) r = gcomp_fail(gcompOutOfMemory, "scratch allocation failed");
-  if (r == gcompSuccess) r = draw_indices(in->seed, in->n, k, rank, idx);
+  if (!idx || !val) r = gcomp_fail(gcompOutOfMemory, "scratch allocation failed");
+  if (r == gcompSuccess && !draw_sampled(in->seed, in->n, k, NULL, idx)) {
+    rank = malloc((size_t)in->n * sizeof *rank);
+    r = rank ? draw_all(in->seed, in->n, k, rank, idx)
+             : gcomp_fail(gcompOutOfMemory, "scratch allocation failed");
+  }
   if (r == gcompSuccess) r = scaled_values(in, idx, k, val);
   if (r == gcompSuccess) r = write_body(in, idx, k, val, out);
   free(rank);
@@ -82,8 +114,10 @@ static gcompResult_t randk_encode(const gcomp_body_in *in, gcomp_body_out *out) 
 
 /* --------------------------------------------------------------- decode */
 
-static gcompResult_t read_values(const gcomp_body_view *v, const uint64_t *idx, float *y) {
-  memset(y, 0, (size_t)v->n * sizeof *y);
+/* y is already zero where `zeroed`. */
+static gcompResult_t read_values(const gcomp_body_view *v, const uint64_t *idx, int zeroed,
+                                 float *y) {
+  if (!zeroed) memset(y, 0, (size_t)v->n * sizeof *y);
   for (uint64_t j = 0; j < v->iparam; j++) {
     float val = gcomp_u2f(gcomp_load_u32(v->body + 4 * j));
     if (!isfinite(val)) return gcomp_fail(gcompCorruptPayload, "rand-k value not finite");
@@ -115,8 +149,9 @@ static gcompResult_t randk_decode(const gcomp_body_view *v, float *y) {
                       (unsigned long long)v->bits, (unsigned long long)want);
   uint64_t *idx = malloc((size_t)v->iparam * sizeof *idx);
   if (!idx) return gcomp_fail(gcompOutOfMemory, "index buffer allocation failed");
-  gcompResult_t r = draw_indices(v->seed, v->n, v->iparam, y, idx);
-  if (r == gcompSuccess) r = direct ? read_direct(v, idx, y) : read_values(v, idx, y);
+  int zeroed = draw_sampled(v->seed, v->n, v->iparam, direct ? NULL : y, idx);
+  gcompResult_t r = zeroed ? gcompSuccess : draw_all(v->seed, v->n, v->iparam, y, idx);
+  if (r == gcompSuccess) r = direct ? read_direct(v, idx, y) : read_values(v, idx, zeroed, y);
   free(idx);
   return r;
 }

@@ -7,8 +7,9 @@
  * bit), then n sign bits, 1 = negative. Auto writes it: 31 + n <= 32 n. */
 #include "core/codec.h"
 #include "shared/check.h"
+#include "core/hot.h"
+#include "stages/bitstream.h"
 #include "stages/norm.h"
-#include "shared/bitio.h"
 #include "shared/bits.h"
 #include "shared/scaled_sign.h"
 
@@ -16,21 +17,40 @@
 
 #define SCALE_BITS 31u
 
+/* 32 sign bits at a time: the OR of compares vectorizes (a 64-bit word
+ * would need 64-bit lanes). gcomp_sign_bit with a nonzero scale. */
+static inline uint32_t sign_bits(const float *x, unsigned len) {
+  uint32_t w = 0;
+  for (unsigned j = 0; j < len; j++) w |= (uint32_t)(x[j] < 0.0f) << j;
+  return w;
+}
+
+GCOMP_HOT static void put_signs(gcomp_fast_writer *w, const float *x, uint64_t n) {
+  uint64_t base = 0;
+  for (; base + 64 <= n; base += 64)
+    gcomp_fw_put(w, sign_bits(x + base, 32) | (uint64_t)sign_bits(x + base + 32, 32) << 32, 64);
+  for (; base < n; base += 32) {
+    unsigned len = (unsigned)(n - base < 32 ? n - base : 32);
+    gcomp_fw_put(w, sign_bits(x + base, len), len);
+  }
+}
+
 static gcompResult_t write_structured(const gcomp_body_in *in, float scale,
                                       gcomp_body_out *out) {
   uint64_t bits = SCALE_BITS + in->n;
   if (bits > 8 * (uint64_t)in->cap)
     return gcomp_fail(gcompDstTooSmall, "dst too small for %llu sign bits",
                       (unsigned long long)in->n);
-  gcomp_bitwriter w;
-  gcomp_bw_init(&w, in->dst, in->cap);
-  gcomp_bw_put(&w, gcomp_f2u(scale), SCALE_BITS);
-  for (uint64_t base = 0; base < in->n; base += 64) {
-    uint64_t len = in->n - base < 64 ? in->n - base : 64, word = 0;
-    for (uint64_t j = 0; j < len; j++)
-      word |= (uint64_t)gcomp_sign_bit(in->x[base + j], scale) << j;
-    gcomp_bw_put(&w, word, (unsigned)len);
+  gcomp_fast_writer w;
+  gcomp_fw_init(&w, in->dst);
+  gcomp_fw_put(&w, gcomp_f2u(scale), SCALE_BITS);
+  if (scale != 0.0f) {
+    put_signs(&w, in->x, in->n);
+  } else { /* gcomp_sign_bit: no negative bit under a zero scale */
+    for (uint64_t base = 0; base < in->n; base += 64)
+      gcomp_fw_put(&w, 0, (unsigned)(in->n - base < 64 ? in->n - base : 64));
   }
+  gcomp_fw_finish(&w);
   out->packing = gcompPackStructured;
   out->bits = bits;
   return gcompSuccess;
@@ -56,22 +76,37 @@ static gcompResult_t sign_encode(const gcomp_body_in *in, gcomp_body_out *out) {
 
 /* --------------------------------------------------------------- decode */
 
+/* 32 coordinates from 32 sign bits (32-bit lanes: the shifts vectorize). */
+static inline void expand(uint32_t word, unsigned len, uint32_t scale_bits, float *y) {
+  for (unsigned j = 0; j < len; j++) y[j] = gcomp_u2f(scale_bits | ((word >> j) & 1u) << 31);
+}
+
+GCOMP_HOT static uint32_t get_signs(gcomp_fast_reader *br, uint64_t n, float scale, float *y) {
+  uint32_t any = 0, s = gcomp_f2u(scale);
+  uint64_t base = 0;
+  for (; base + 32 <= n; base += 32) {
+    uint32_t word = (uint32_t)gcomp_fr_get(br, 32);
+    any |= word;
+    expand(word, 32, s, y + base);
+  }
+  if (base < n) {
+    uint32_t word = (uint32_t)gcomp_fr_get(br, (unsigned)(n - base));
+    any |= word;
+    expand(word, (unsigned)(n - base), s, y + base);
+  }
+  return any;
+}
+
 static gcompResult_t read_structured(const gcomp_body_view *v, float *y) {
   if (v->bits != SCALE_BITS + v->n)
     return gcomp_fail(gcompCorruptPayload, "sign body has %llu bits, expected %llu",
                       (unsigned long long)v->bits, (unsigned long long)(SCALE_BITS + v->n));
-  gcomp_bitreader br;
-  gcomp_br_init(&br, v->body, v->bits);
-  float scale = gcomp_u2f((uint32_t)gcomp_br_get(&br, SCALE_BITS));
+  gcomp_fast_reader br;
+  gcomp_fr_init(&br, v->body, v->bits);
+  float scale = gcomp_u2f((uint32_t)gcomp_fr_get(&br, SCALE_BITS));
   if (!(scale <= 3.4028234663852886e38f))
     return gcomp_fail(gcompCorruptPayload, "sign scale is not finite");
-  uint64_t any = 0;
-  for (uint64_t base = 0; base < v->n; base += 64) {
-    unsigned len = (unsigned)(v->n - base < 64 ? v->n - base : 64);
-    uint64_t word = gcomp_br_get(&br, len);
-    any |= word;
-    for (unsigned j = 0; j < len; j++) y[base + j] = gcomp_sign_value((word >> j) & 1u, scale);
-  }
+  uint32_t any = get_signs(&br, v->n, scale, y);
   if (scale == 0.0f && any)
     return gcomp_fail(gcompCorruptPayload, "zero scale with negative signs");
   return gcompSuccess;

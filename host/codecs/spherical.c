@@ -6,6 +6,8 @@
  * and validates. Error budget: docs/spherical.md. */
 #include "core/codec.h"
 #include "shared/check.h"
+#include "core/hot.h"
+#include "stages/philox_batch.h"
 #include "shared/bitio.h"
 #include "shared/spherical.h"
 
@@ -132,17 +134,114 @@ static gcompResult_t scale_of(const plan *p, const float *x, float *R, double *t
   return gcompSuccess;
 }
 
+/* The trial search, TRIALS candidates side by side: group j (coordinates
+ * 4j..4j+3) of every trial still alive is drawn 16 trials at a time
+ * (batched Philox, then Box-Muller across the trials, which vectorizes),
+ * the running sums <g, x> and |g|^2 advance coordinate by coordinate in the
+ * order of gcomp_sc_try, and gcomp_sc_hopeless drops the trials it would
+ * drop. The first trial of the batch still alive and accepted at the end
+ * is the one gcomp_sc_try would find first: the same T, the same g (built
+ * again for the output) and the same |g|^2. */
+#define TRIALS 64u
+
+typedef struct {
+  uint32_t id[TRIALS]; /* alive trials (offsets from the batch's first), in order */
+  double a[TRIALS], sq[TRIALS];         /* their sums so far, by alive position */
+  uint8_t hopeless[TRIALS];             /* by alive position, after the last group */
+} trial_batch;
+
+/* Group j of every alive trial; with tail (j not the last group), also
+ * which of them are hopeless. Each step runs across all the trials at once
+ * (many independent chains keep the long polynomial ones from stalling). */
+GCOMP_HOT static void build_group(const plan *p, uint64_t block, uint64_t first, uint32_t j,
+                                  const float *x, uint32_t mb, const double *tail,
+                                  double need, trial_batch *tb, uint32_t alive) {
+  uint64_t w = (mb + 3) / 4, stream = GCOMP_STREAM_SPHERICAL + block;
+  uint32_t lo = 4 * j, width = mb - lo < 4 ? mb - lo : 4;
+  uint32_t lanes = (alive + GCOMP_PHILOX_BATCH - 1) / GCOMP_PHILOX_BATCH * GCOMP_PHILOX_BATCH;
+  uint32_t r[4][TRIALS];
+  for (uint32_t base = 0; base < alive; base += GCOMP_PHILOX_BATCH) {
+    uint32_t cnt = alive - base < GCOMP_PHILOX_BATCH ? alive - base : GCOMP_PHILOX_BATCH;
+    uint64_t draw[GCOMP_PHILOX_BATCH] = {0};
+    for (uint32_t l = 0; l < cnt; l++) draw[l] = (first + tb->id[base + l] - 1) * w + j;
+    gcomp_philox_lanes(p->seed, stream, draw, cnt, &r[0][base], TRIALS);
+  }
+  float g[4][TRIALS];
+  for (uint32_t l = 0; l < lanes; l++) {
+    gcomp_normal_pair(r[0][l], r[1][l], &g[0][l], &g[1][l]);
+    gcomp_normal_pair(r[2][l], r[3][l], &g[2][l], &g[3][l]);
+  }
+  for (uint32_t c = 0; c < width; c++) {
+    double xc = (double)x[lo + c];
+    for (uint32_t l = 0; l < lanes; l++) {
+      double gv = (double)g[c][l];
+      tb->a[l] += gv * xc;
+      tb->sq[l] += gv * gv;
+    }
+  }
+  /* gcomp_sc_hopeless, its quotient formed in every lane and kept by a
+   * mask (a branch would stop the division vectorizing): the same value
+   * wherever the test reads it. */
+  if (tail) {
+    for (uint32_t l = 0; l < lanes; l++) {
+      double q = tb->a[l] * tb->a[l] / tb->sq[l];
+      uint64_t m = 0u - (uint64_t)(tb->a[l] > 0.0);
+      tb->hopeless[l] = gcomp_u2d(gcomp_d2u(q) & m) + *tail < need;
+    }
+  }
+}
+
+/* Branch-free compaction (which trials die is data, not a pattern). */
+static uint32_t prune(trial_batch *tb, uint32_t alive) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < alive; i++) {
+    tb->id[k] = tb->id[i];
+    tb->a[k] = tb->a[i];
+    tb->sq[k] = tb->sq[i];
+    k += !tb->hopeless[i];
+  }
+  return k;
+}
+
 /* First accepted candidate of block b; writes its output to y if y. */
 static gcompResult_t search_block(const plan *p, uint64_t b, const float *x,
                                   uint32_t mb, double rr, double rt, uint64_t *T,
                                   float *y) {
-  float g[GCOMP_SC_MAX_BLOCK];
-  double tail[GCOMP_SC_MAX_BLOCK / 4 + 1], gg;
+  double tail[GCOMP_SC_MAX_BLOCK / 4 + 1];
   gcomp_sc_tail_squares(x, mb, tail);
-  for (uint64_t t = 1; t <= p->max_trial; t++) {
-    if (gcomp_sc_try(p->seed, b, t, x, mb, rr, tail, p->one_minus_as, g, &gg)) {
-      if (y) gcomp_sc_output(g, mb, rt, p->c, gg, y);
-      *T = t;
+  uint32_t w = (mb + 3) / 4;
+  double need = gcomp_sc_need(p->one_minus_as, rr);
+  trial_batch tb;
+  /* A test that drops few trials costs more than the groups it saves: each
+   * group's test runs while it dropped at least 1/8 in this block's
+   * previous batch (dropping fewer changes no T: the test is a shortcut). */
+  uint32_t tested[GCOMP_SC_MAX_BLOCK / 4] = {0}, dropped[GCOMP_SC_MAX_BLOCK / 4] = {0};
+  for (uint64_t first = 1; first <= p->max_trial; first += TRIALS) {
+    uint64_t left = p->max_trial - first + 1;
+    uint32_t alive = left < TRIALS ? (uint32_t)left : TRIALS;
+    for (uint32_t i = 0; i < TRIALS; i++) {
+      tb.id[i] = i;
+      tb.a[i] = 0.0;
+      tb.sq[i] = 0.0;
+    }
+    for (uint32_t j = 0; j < w && alive; j++) {
+      int test = j + 1 < w && 8 * dropped[j] >= tested[j];
+      build_group(p, b, first, j, x, mb, test ? tail + j + 1 : NULL, need, &tb, alive);
+      if (test) {
+        uint32_t kept = prune(&tb, alive);
+        tested[j] = alive;
+        dropped[j] = alive - kept;
+        alive = kept;
+      }
+    }
+    for (uint32_t i = 0; i < alive; i++) {
+      if (!gcomp_sc_accepts(tb.a[i], tb.sq[i], rr, p->one_minus_as)) continue;
+      *T = first + tb.id[i];
+      if (y) { /* the winner built again, as its decoder will */
+        float g[GCOMP_SC_MAX_BLOCK];
+        gcomp_sc_candidate(p->seed, b, *T, mb, g);
+        gcomp_sc_output(g, mb, rt, p->c, tb.sq[i], y);
+      }
       return gcompSuccess;
     }
   }

@@ -9,9 +9,8 @@
  * body cannot even express a repeated or decreasing index. */
 #include "core/codec.h"
 #include "shared/check.h"
-#include "shared/golomb_rice.h"
+#include "stages/bitstream.h"
 #include "stages/select.h"
-#include "shared/bitio.h"
 #include "shared/bits.h"
 #include "shared/selection.h"
 #include "shared/topk.h"
@@ -44,13 +43,21 @@ static uint64_t worst_structured_bits(uint64_t n, uint64_t k) {
   return 1 + best + VALUE_BITS * k;
 }
 
-static void put_bitmap(gcomp_bitwriter *w, const uint64_t *idx, uint64_t k, uint64_t n) {
+static void put_bitmap(gcomp_fast_writer *w, const uint64_t *idx, uint64_t k, uint64_t n) {
   uint64_t j = 0;
   for (uint64_t base = 0; base < n; base += 64) {
     uint64_t len = n - base < 64 ? n - base : 64, word = 0;
     while (j < k && idx[j] < base + len) word |= (uint64_t)1 << (idx[j++] - base);
-    gcomp_bw_put(w, word, (unsigned)len);
+    gcomp_fw_put(w, word, (unsigned)len);
   }
+}
+
+/* shared/golomb_rice.h's code, a word at a time. */
+static void put_rice(gcomp_fast_writer *w, uint64_t v, unsigned r) {
+  uint64_t q = v >> r;
+  for (; q >= 63; q -= 63) gcomp_fw_put(w, ((uint64_t)1 << 63) - 1u, 63);
+  gcomp_fw_put(w, ((uint64_t)1 << q) - 1u, (unsigned)q + 1u); /* q ones, a zero */
+  gcomp_fw_put(w, v, r);
 }
 
 static gcompResult_t write_structured(const gcomp_body_in *in, const uint64_t *idx,
@@ -59,21 +66,22 @@ static gcompResult_t write_structured(const gcomp_body_in *in, const uint64_t *i
   if (bits > 8 * (uint64_t)in->cap)
     return gcomp_fail(gcompDstTooSmall, "dst holds %zu body bytes, need %llu", in->cap,
                       (unsigned long long)((bits + 7) / 8));
-  gcomp_bitwriter w;
-  gcomp_bw_init(&w, in->dst, in->cap);
-  gcomp_bw_put_bit(&w, (unsigned)code.rice);
+  gcomp_fast_writer w;
+  gcomp_fw_init(&w, in->dst);
+  gcomp_fw_put(&w, (unsigned)code.rice, 1);
   if (code.rice) {
-    gcomp_bw_put(&w, code.r, RICE_PARAM_BITS);
+    gcomp_fw_put(&w, code.r, RICE_PARAM_BITS);
     uint64_t next = 0;
     for (uint64_t j = 0; j < k; j++) {
-      gcomp_rice_put(&w, idx[j] - next, code.r);
+      put_rice(&w, idx[j] - next, code.r);
       next = idx[j] + 1;
     }
   } else {
     put_bitmap(&w, idx, k, in->n);
   }
-  for (uint64_t j = 0; j < k; j++) gcomp_bw_put(&w, gcomp_f2u(in->x[idx[j]]), VALUE_BITS);
-  if (w.overflow || w.pos != bits)
+  for (uint64_t j = 0; j < k; j++) gcomp_fw_put(&w, gcomp_f2u(in->x[idx[j]]), VALUE_BITS);
+  gcomp_fw_finish(&w);
+  if (w.pos != bits)
     return gcomp_fail(gcompInternalError, "top-k body length %llu, expected %llu",
                       (unsigned long long)w.pos, (unsigned long long)bits);
   out->packing = gcompPackStructured;
@@ -113,15 +121,43 @@ static gcompResult_t topk_encode(const gcomp_body_in *in, gcomp_body_out *out) {
 
 /* --------------------------------------------------------------- decode */
 
-static gcompResult_t read_bitmap(gcomp_bitreader *br, uint64_t n, uint64_t k, uint64_t *idx) {
-  if (gcomp_br_remaining(br) < n)
+/* y is written in index order as the indices are read: the zeros ahead of
+ * each kept index a block at a time (a memset per 16 KB, not per gap),
+ * then its value, read by a second cursor from the value section (the last
+ * 32 k bits). One pass over y and no index buffer. A value that is not
+ * finite is reported only after the indices have passed their checks, in
+ * the order of the format's rules; a corrupt body leaves y partly written,
+ * as gcompDecode allows. */
+#define ZERO_BLOCK 4096u
+
+typedef struct {
+  float *y;
+  uint64_t n, zeroed; /* y[0, zeroed) is written or zero */
+  gcomp_fast_reader values;
+  int not_finite;
+} kept_writer;
+
+static inline void put_kept(kept_writer *o, uint64_t i) {
+  float val = gcomp_u2f(gcomp_fr_get32(&o->values));
+  o->not_finite |= !isfinite(val);
+  while (o->zeroed <= i) {
+    uint64_t e = o->n - o->zeroed < ZERO_BLOCK ? o->n : o->zeroed + ZERO_BLOCK;
+    memset(o->y + o->zeroed, 0, (size_t)(e - o->zeroed) * sizeof *o->y);
+    o->zeroed = e;
+  }
+  o->y[i] = val;
+}
+
+static gcompResult_t read_bitmap(gcomp_fast_reader *br, uint64_t n, uint64_t k,
+                                 kept_writer *o) {
+  if (br->end - br->pos < n)
     return gcomp_fail(gcompCorruptPayload, "top-k body too short for its bitmap");
   uint64_t m = 0;
-  for (uint64_t base = 0; base < n; base += 64) {
-    unsigned len = (unsigned)(n - base < 64 ? n - base : 64);
-    for (uint64_t word = gcomp_br_get(br, len); word; word &= word - 1) {
-      if (m == k) return gcomp_fail(gcompCorruptPayload, "bitmap marks more than k indices");
-      idx[m++] = base + (uint64_t)__builtin_ctzll(word);
+  for (uint64_t base = 0; base < n; base += 32) {
+    unsigned len = (unsigned)(n - base < 32 ? n - base : 32);
+    for (uint64_t word = gcomp_fr_get(br, len); word; word &= word - 1) {
+      if (m++ == k) return gcomp_fail(gcompCorruptPayload, "bitmap marks more than k indices");
+      put_kept(o, base + (uint64_t)__builtin_ctzll(word));
     }
   }
   if (m != k)
@@ -130,38 +166,36 @@ static gcompResult_t read_bitmap(gcomp_bitreader *br, uint64_t n, uint64_t k, ui
   return gcompSuccess;
 }
 
-static gcompResult_t read_gaps(gcomp_bitreader *br, uint64_t n, uint64_t k, uint64_t *idx) {
-  unsigned r = (unsigned)gcomp_br_get(br, RICE_PARAM_BITS);
+static gcompResult_t read_gaps(gcomp_fast_reader *br, uint64_t n, uint64_t k,
+                               kept_writer *o) {
+  unsigned r = (unsigned)gcomp_fr_get(br, RICE_PARAM_BITS);
   uint64_t next = 0, g = 0;
   for (uint64_t j = 0; j < k; j++) {
-    if (!gcomp_rice_get(br, r, n >> r, &g))
+    if (!gcomp_fr_rice(br, r, n >> r, &g))
       return gcomp_fail(gcompCorruptPayload, "top-k gap %llu truncated or too long",
                         (unsigned long long)j);
     if (g >= n - next)
       return gcomp_fail(gcompCorruptPayload, "top-k index beyond n");
-    idx[j] = next + g;
-    next = idx[j] + 1;
+    put_kept(o, next + g);
+    next += g + 1;
   }
   return gcompSuccess;
 }
 
-static gcompResult_t read_structured(const gcomp_body_view *v, uint64_t *idx, float *y) {
-  uint64_t k = v->iparam;
-  gcomp_bitreader br;
-  gcomp_br_init(&br, v->body, v->bits);
-  unsigned rice = gcomp_br_get_bit(&br);
-  if (br.overrun) return gcomp_fail(gcompCorruptPayload, "empty top-k body");
-  GCOMP_TRY(rice ? read_gaps(&br, v->n, k, idx) : read_bitmap(&br, v->n, k, idx));
-  if (gcomp_br_remaining(&br) != VALUE_BITS * k)
+/* bits >= 1 + 32 k (topk_decode checked). */
+static gcompResult_t read_structured(const gcomp_body_view *v, float *y) {
+  uint64_t k = v->iparam, value_bits = VALUE_BITS * k;
+  gcomp_fast_reader br;
+  gcomp_fr_init(&br, v->body, v->bits);
+  kept_writer o = {y, v->n, 0, br, 0};
+  o.values.pos = v->bits - value_bits;
+  unsigned rice = (unsigned)gcomp_fr_get(&br, 1);
+  GCOMP_TRY(rice ? read_gaps(&br, v->n, k, &o) : read_bitmap(&br, v->n, k, &o));
+  if (br.pos != v->bits - value_bits)
     return gcomp_fail(gcompCorruptPayload, "top-k body holds %llu value bits, expected %llu",
-                      (unsigned long long)gcomp_br_remaining(&br),
-                      (unsigned long long)(VALUE_BITS * k));
-  memset(y, 0, (size_t)v->n * sizeof *y);
-  for (uint64_t j = 0; j < k; j++) {
-    float val = gcomp_u2f((uint32_t)gcomp_br_get(&br, VALUE_BITS));
-    if (!isfinite(val)) return gcomp_fail(gcompCorruptPayload, "top-k value not finite");
-    y[idx[j]] = val;
-  }
+                      (unsigned long long)(v->bits - br.pos), (unsigned long long)value_bits);
+  if (o.not_finite) return gcomp_fail(gcompCorruptPayload, "top-k value not finite");
+  memset(y + o.zeroed, 0, (size_t)(v->n - o.zeroed) * sizeof *y);
   return gcompSuccess;
 }
 
@@ -179,14 +213,10 @@ static gcompResult_t read_direct(const gcomp_body_view *v, float *y) {
 
 static gcompResult_t topk_decode(const gcomp_body_view *v, float *y) {
   if (v->packing == gcompPackDirect) return read_direct(v, y);
-  /* The values alone need 32 k bits: no allocation for a header's lie. */
+  /* The values alone need 32 k bits. */
   if (v->bits < 1 + VALUE_BITS * v->iparam)
     return gcomp_fail(gcompCorruptPayload, "top-k body too short for k values");
-  uint64_t *idx = malloc((size_t)v->iparam * sizeof *idx);
-  if (!idx) return gcomp_fail(gcompOutOfMemory, "index buffer allocation failed");
-  gcompResult_t r = read_structured(v, idx, y);
-  free(idx);
-  return r;
+  return read_structured(v, y);
 }
 
 /* ----------------------------------------------------------- the method */

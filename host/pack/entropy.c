@@ -1,5 +1,6 @@
 #include "pack/entropy.h"
 
+#include "pack/rans_chunk.h"
 #include "shared/bitio.h"
 #include "shared/check.h"
 #include "shared/rans.h"
@@ -11,11 +12,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Per-step worst case, independent of the entropy argument behind
- * GCOMP_RANS_CHUNK_BOUND: an escape is at most 2 (ESC) + 1 (length)
- * + 2 + 2 (bits) bytes. The chunk scratch relies only on this. */
-#define SCRATCH_BYTES (7u * GCOMP_RANS_CHUNK + 4u)
 
 static uint64_t chunk_count(uint64_t n) {
   return (n + GCOMP_RANS_CHUNK - 1u) / GCOMP_RANS_CHUNK;
@@ -78,27 +74,10 @@ void gcomp_rans_histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt) {
   pthread_mutex_destroy(&j.lock);
 }
 
-/* One chunk, backwards, ending at `end`; returns where its bytes begin. */
-static uint8_t *encode_chunk(const uint32_t *sym, uint32_t m,
-                             const gcomp_rans_esym *es, uint8_t *end) {
-  uint8_t *p = end;
-  uint32_t x = GCOMP_RANS_L;
-  uint32_t i = m;
-  while (i > 0) {
-    uint32_t s = sym[--i];
-    if (s < GCOMP_RANS_ESC)
-      x = gcomp_rans_enc_put(x, &p, &es[s]);
-    else
-      x = gcomp_rans_enc_put_escape(x, &p, s, &es[GCOMP_RANS_ESC]);
-  }
-  gcomp_rans_enc_flush(x, &p);
-  return p;
-}
-
 typedef struct {
   const uint32_t *sym;
   uint64_t n;
-  const gcomp_rans_esym *es;
+  const gcomp_rans_enc_table *t;
   uint64_t full, last; /* the chunks' bounds under this table */
 } chunk_source;
 
@@ -107,23 +86,35 @@ static uint32_t chunk_len(uint64_t n, uint64_t c) {
   return (uint32_t)(n - first < GCOMP_RANS_CHUNK ? n - first : GCOMP_RANS_CHUNK);
 }
 
-/* Chunk c into a scratch on this thread's stack (the coder writes back to
- * front), then to its place when it fits. */
-static gcompResult_t write_chunk(void *ctx, uint64_t c, uint8_t *out, size_t room,
-                                 size_t *len) {
+/* Symbols of the k chunks from chunk c. */
+static uint32_t group_len(uint64_t n, uint64_t c, uint32_t k) {
+  uint64_t first = c * GCOMP_RANS_CHUNK, all = (uint64_t)k * GCOMP_RANS_CHUNK;
+  return (uint32_t)(n - first < all ? n - first : all);
+}
+
+/* Chunks c .. c + k - 1 (k <= GCOMP_RANS_LANES) four lanes at a time into
+ * the piece's scratch (the coder writes back to front), then to their
+ * places when they fit. */
+static gcompResult_t write_group(void *ctx, uint64_t c, uint32_t k, uint8_t *out, size_t room,
+                                 size_t *len, void *scratch) {
   const chunk_source *src = ctx;
-  uint8_t scratch[SCRATCH_BYTES];
-  uint32_t m = chunk_len(src->n, c);
-  uint8_t *end = scratch + SCRATCH_BYTES;
-  uint8_t *p = encode_chunk(src->sym + c * GCOMP_RANS_CHUNK, m, src->es, end);
-  *len = (size_t)(end - p);
-  /* the section's layout relies on the table's bound */
-  if (*len > (c * GCOMP_RANS_CHUNK + m < src->n ? src->full : src->last))
-    return gcomp_fail(gcompInternalError, "rans: chunk of %u symbols took %zu bytes", m, *len);
-  if (room < *len)
-    return gcomp_fail(gcompDstTooSmall, "rans: no room for chunk %llu",
-                      (unsigned long long)c);
-  memcpy(out, p, *len);
+  uint8_t *buf = scratch, *begin[GCOMP_RANS_LANES];
+  gcomp_rans_encode_chunks(src->t, src->sym + c * GCOMP_RANS_CHUNK, group_len(src->n, c, k), buf,
+                           begin);
+  for (uint32_t j = 0; j < k; j++) {
+    uint32_t m = chunk_len(src->n, c + j);
+    size_t bytes = (size_t)(buf + (j + 1u) * GCOMP_RANS_CHUNK_SCRATCH - begin[j]);
+    /* the section's layout relies on the table's bound */
+    if (bytes > ((c + j) * GCOMP_RANS_CHUNK + m < src->n ? src->full : src->last))
+      return gcomp_fail(gcompInternalError, "rans: chunk of %u symbols took %zu bytes", m, bytes);
+    if (room < bytes)
+      return gcomp_fail(gcompDstTooSmall, "rans: no room for chunk %llu",
+                        (unsigned long long)(c + j));
+    memcpy(out, begin[j], bytes);
+    len[j] = bytes;
+    out += bytes;
+    room -= bytes;
+  }
   return gcompSuccess;
 }
 
@@ -146,11 +137,9 @@ gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
 gcompResult_t gcomp_rans_encode_counted(const uint32_t *sym, uint64_t n, const uint64_t *cnt,
                                         uint8_t *dst, size_t cap, size_t *written) {
   uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
-  gcomp_rans_esym es[GCOMP_RANS_MAX_ALPHABET];
   gcomp_bitwriter w;
   uint64_t nchunks;
   unsigned A = 0, s;
-  uint32_t start = 0;
   size_t pos, lens, used = 0;
 
   *written = 0;
@@ -173,18 +162,18 @@ gcompResult_t gcomp_rans_encode_counted(const uint32_t *sym, uint64_t n, const u
   lens = pos;
   pos += (size_t)nchunks * 4u;
 
-  for (s = 0; s < A; s++) {
-    if (freq[s] != 0) gcomp_rans_esym_init(&es[s], start, freq[s]);
-    start += freq[s];
-  }
+  gcomp_rans_enc_table t;
+  gcomp_rans_enc_table_init(&t, freq, A);
 
   /* The table bounds the chunks more tightly than the format does: the
    * section then fits a smaller dst even in its worst case, which lets
    * the chunks be written in parallel pieces (section.h). */
-  chunk_source src = {sym, n, es, gcomp_rans_chunk_bound_for(freq, A, GCOMP_RANS_CHUNK),
+  chunk_source src = {sym, n, &t, gcomp_rans_chunk_bound_for(freq, A, GCOMP_RANS_CHUNK),
                       gcomp_rans_chunk_bound_for(freq, A, chunk_len(n, nchunks - 1))};
-  GCOMP_TRY(gcomp_section_write(dst + lens, dst + pos, cap - pos, nchunks, (size_t)src.full,
-                                (size_t)src.last, write_chunk, &src, &used));
+  GCOMP_TRY(gcomp_section_write_groups(dst + lens, dst + pos, cap - pos, nchunks,
+                                       GCOMP_RANS_LANES, GCOMP_RANS_GROUP_SCRATCH,
+                                       (size_t)src.full, (size_t)src.last, write_group, &src,
+                                       &used));
   *written = pos + used;
   return gcompSuccess;
 }
@@ -220,51 +209,27 @@ static gcompResult_t read_table(const uint8_t *src, size_t size, uint32_t *freq,
   return gcomp_fail(gcompInternalError, "rans: table reader");
 }
 
-static gcompResult_t decode_chunk(const uint8_t *p, const uint8_t *end,
-                                  const uint32_t *tab, uint32_t esc,
-                                  uint32_t *out, uint32_t m, uint64_t c) {
-  uint32_t x = gcomp_rans_dec_init(&p);
-  uint32_t i;
-  if (x < GCOMP_RANS_L || x >= (GCOMP_RANS_L << 8))
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: chunk %llu: initial state %#x out of range",
-                      (unsigned long long)c, x);
-  for (i = 0; i < m; i++) {
-    uint32_t e = tab[gcomp_rans_dec_slot(x)];
-    uint32_t s = gcomp_rans_dslot_sym(e);
-    x = gcomp_rans_dec_renorm(gcomp_rans_dec_advance(x, e), &p, end);
-    if (x < GCOMP_RANS_L)
-      return gcomp_fail(gcompCorruptPayload,
-                        "rans: chunk %llu runs out of bytes at symbol %u",
-                        (unsigned long long)c, i);
-    if (s == esc && !gcomp_rans_dec_get_escape(&x, &p, end, &s))
-      return gcomp_fail(gcompCorruptPayload,
-                        "rans: chunk %llu: bad escape at symbol %u",
-                        (unsigned long long)c, i);
-    out[i] = s;
-  }
-  if (p != end)
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: chunk %llu leaves %zu bytes unread",
-                      (unsigned long long)c, (size_t)(end - p));
-  if (x != GCOMP_RANS_L)
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: chunk %llu ends in state %#x, not %#x",
-                      (unsigned long long)c, x, GCOMP_RANS_L);
-  return gcompSuccess;
-}
-
 typedef struct {
-  const uint32_t *tab;
-  uint32_t esc;
-  uint32_t *sym;
+  gcomp_rans_dec_table t;
   uint64_t n;
+  uint32_t *sym; /* all n symbols, or NULL: each group into the piece's scratch */
+  gcomp_rans_symbols_fn use;
+  void *ctx;
 } chunk_sink;
 
-static gcompResult_t read_chunk(void *ctx, uint64_t c, const uint8_t *chunk, size_t len) {
+static gcompResult_t read_group(void *ctx, uint64_t c, uint32_t k, const uint8_t *chunk,
+                                const uint32_t *len, int cut, void *scratch) {
   const chunk_sink *d = ctx;
-  return decode_chunk(chunk, chunk + len, d->tab, d->esc, d->sym + c * GCOMP_RANS_CHUNK,
-                      chunk_len(d->n, c), c);
+  const uint8_t *src[GCOMP_RANS_LANES];
+  for (uint32_t j = 0; j < k; j++) {
+    src[j] = chunk;
+    chunk += len[j];
+  }
+  uint32_t m = group_len(d->n, c, k);
+  uint32_t *out = d->sym ? d->sym + c * GCOMP_RANS_CHUNK : (uint32_t *)scratch;
+  GCOMP_TRY(gcomp_rans_decode_chunks(&d->t, src, len, out, m, c));
+  if (d->use && !cut) return d->use(d->ctx, c * GCOMP_RANS_CHUNK, out, m);
+  return gcompSuccess;
 }
 
 static gcompResult_t refuse_length(uint64_t c, size_t len) {
@@ -272,15 +237,33 @@ static gcompResult_t refuse_length(uint64_t c, size_t len) {
                     (unsigned long long)c, (unsigned)len);
 }
 
+/* The section after the arguments' checks: into sym, or through use. */
+static gcompResult_t decode_section(const uint8_t *src, size_t size, uint64_t n, uint32_t *sym,
+                                    gcomp_rans_symbols_fn use, void *ctx, size_t *consumed) {
+  uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
+  unsigned A = 0;
+  size_t pos = 0, lens, used = 0;
+  GCOMP_TRY(read_table(src, size, freq, &A, &pos));
+  uint64_t nchunks = chunk_count(n);
+  if ((uint64_t)(size - pos) / 4u < nchunks)
+    return gcomp_fail(gcompCorruptPayload, "rans: truncated chunk length table");
+  lens = pos;
+  pos += (size_t)nchunks * 4u;
+  chunk_sink *d = malloc(sizeof *d); /* the decoder table: 80 KiB */
+  if (d == NULL) return gcomp_fail(gcompOutOfMemory, "rans: decoder table");
+  gcomp_rans_dec_table_init(&d->t, freq, A);
+  d->n = n, d->sym = sym, d->use = use, d->ctx = ctx;
+  gcompResult_t r = gcomp_section_read_groups(
+      src + lens, src + pos, size - pos, nchunks, GCOMP_RANS_LANES,
+      sym ? 0 : GCOMP_RANS_LANES * GCOMP_RANS_CHUNK * sizeof(uint32_t), 4u, read_group,
+      refuse_length, d, &used);
+  free(d);
+  if (r == gcompSuccess) *consumed = pos + used;
+  return r;
+}
+
 gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                 uint64_t n, size_t *consumed) {
-  uint32_t freq[GCOMP_RANS_MAX_ALPHABET];
-  uint32_t tab[GCOMP_RANS_PROB_SCALE];
-  uint64_t nchunks;
-  unsigned A = 0, s;
-  uint32_t start = 0, esc;
-  size_t pos = 0, lens;
-
   if (consumed == NULL)
     return gcomp_fail(gcompInvalidArgument, "rans: consumed is NULL");
   *consumed = 0;
@@ -290,28 +273,11 @@ gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
   if (n > GCOMP_MAX_DIM)
     return gcomp_fail(gcompSizeOverflow, "rans: n = %llu above the limit",
                       (unsigned long long)n);
+  return decode_section(src, size, n, sym, NULL, NULL, consumed);
+}
 
-  GCOMP_TRY(read_table(src, size, freq, &A, &pos));
-  for (s = 0; s < A; s++) {
-    uint32_t k;
-    for (k = 0; k < freq[s]; k++)
-      tab[start + k] = gcomp_rans_dslot(s, start, freq[s], start + k);
-    start += freq[s];
-  }
-  /* Without escapes no slot holds 255, and 256 matches no slot. */
-  esc = A == GCOMP_RANS_MAX_ALPHABET ? GCOMP_RANS_ESC : GCOMP_RANS_MAX_ALPHABET;
-
-  nchunks = chunk_count(n);
-  if ((uint64_t)(size - pos) / 4u < nchunks)
-    return gcomp_fail(gcompCorruptPayload,
-                      "rans: truncated chunk length table");
-  lens = pos;
-  pos += (size_t)nchunks * 4u;
-
-  chunk_sink dst = {tab, esc, sym, n};
-  size_t used = 0;
-  GCOMP_TRY(gcomp_section_read(src + lens, src + pos, size - pos, nchunks, 4u, read_chunk,
-                               refuse_length, &dst, &used));
-  *consumed = pos + used;
-  return gcompSuccess;
+gcompResult_t gcomp_rans_decode_each(const uint8_t *src, size_t size, uint64_t n,
+                                     gcomp_rans_symbols_fn use, void *ctx, size_t *consumed) {
+  *consumed = 0;
+  return decode_section(src, size, n, NULL, use, ctx, consumed);
 }

@@ -5,6 +5,7 @@
 #define GCOMP_HOST_RANS_STREAM_H
 
 #include "gcomp.h"
+#include "pack/rans_chunk.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,19 @@ gcompResult_t gcomp_rans_encode_counted(const uint32_t *sym, uint64_t n, const u
  * nothing outside src[0..size) and writes nothing outside sym[0..n). */
 gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                 uint64_t n, size_t *consumed);
+
+/* Decoding GCOMP_RANS_LANES chunks at a time, for callers that consume
+ * symbols while they are in cache (decode and dequantize in one pass).
+ * use(ctx, first, sym, len) gets the symbols first .. first + len - 1 (a
+ * group of up to GCOMP_RANS_LANES chunks, on some thread of the call's
+ * pool; sym is that thread's scratch, which use may change); it fails
+ * with gcomp_fail. Groups run in parallel pieces; the failure reported is
+ * that of one pass in group order: decode each group, then use it. A group
+ * cut short by a refused chunk length is decoded but not used. */
+typedef gcompResult_t (*gcomp_rans_symbols_fn)(void *ctx, uint64_t first, uint32_t *sym,
+                                              uint32_t len);
+gcompResult_t gcomp_rans_decode_each(const uint8_t *src, size_t size, uint64_t n,
+                                     gcomp_rans_symbols_fn use, void *ctx, size_t *consumed);
 
 #ifdef __cplusplus
 }

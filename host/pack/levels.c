@@ -604,6 +604,38 @@ GCOMP_HOT static gcompResult_t read_fused_chunk(void *ctx, uint64_t c, const uin
   return gcompSuccess;
 }
 
+/* Packing entropy, GCOMP_RANS_LANES chunks at a time while their symbols
+ * are in cache: decode, check, dequantize, in parallel pieces of groups.
+ * No n-sized level buffer. */
+typedef struct {
+  const gcomp_level_desc *d;
+  const gcomp_level_scale *s;
+  float *dst;
+} entropy_sink;
+
+GCOMP_HOT static gcompResult_t use_entropy_group(void *ctx, uint64_t first, uint32_t *sym,
+                                                 uint32_t len) {
+  const entropy_sink *f = ctx;
+  int32_t *v = (int32_t *)sym;
+  if (unzigzag_worst(v, len) > f->s->K) return level_too_large(f->s->K);
+  f->d->dequantize(v, len, f->s, f->dst + first);
+  if (!all_finite(f->dst + first, len)) return not_finite();
+  return gcompSuccess;
+}
+
+static gcompResult_t decode_entropy_fused(const gcomp_level_desc *d, const gcomp_body_view *bv,
+                                          gcomp_bitreader *br, const gcomp_level_scale *s,
+                                          float *dst) {
+  size_t size = (size_t)(bv->bits / 8), used = 0;
+  if (bv->bits % 8 || size < 4 || !gcomp_br_align_zero(br))
+    return gcomp_fail(gcompCorruptPayload, "stream body framing invalid");
+  entropy_sink f = {d, s, dst};
+  GCOMP_TRY(gcomp_rans_decode_each(bv->body + 4, size - 4, bv->n, use_entropy_group, &f, &used));
+  if (used != size - 4)
+    return gcomp_fail(gcompCorruptPayload, "stream body has %zu trailing bytes", size - 4 - used);
+  return gcompSuccess;
+}
+
 static gcompResult_t decode_fixed_fused(const gcomp_level_desc *d, const gcomp_body_view *bv,
                                         gcomp_bitreader *br, const gcomp_level_scale *s,
                                         float *dst, int acc, float beta) {
@@ -617,29 +649,15 @@ static gcompResult_t decode_fixed_fused(const gcomp_level_desc *d, const gcomp_b
   return gcompSuccess;
 }
 
-/* The entropy section after the scale and its pad bit, into v (zigzag
- * symbols). */
-static gcompResult_t read_entropy(const gcomp_body_view *bv, gcomp_bitreader *br, int32_t *v) {
-  size_t size = (size_t)(bv->bits / 8), used = 0;
-  if (bv->bits % 8 || size < 4 || !gcomp_br_align_zero(br))
-    return gcomp_fail(gcompCorruptPayload, "stream body framing invalid");
-  GCOMP_TRY(gcomp_rans_decode(bv->body + 4, size - 4, (uint32_t *)v, bv->n, &used));
-  if (used != size - 4)
-    return gcomp_fail(gcompCorruptPayload, "stream body has %zu trailing bytes", size - 4 - used);
-  return gcompSuccess;
-}
-
-/* Levels (from zigzag symbols when zig) to values, chunk by chunk in
- * parallel. A level above K anywhere is the failure reported, else a value
- * that overflows: the order of separate passes. */
+/* Levels to values, chunk by chunk in parallel. A value that overflows
+ * anywhere is the failure reported. */
 typedef struct {
   const gcomp_level_desc *d;
   const gcomp_level_scale *s;
-  int32_t *v;
+  const int32_t *v;
   float *y;
   uint64_t n;
-  int zig;
-  atomic_int too_large, overflows;
+  atomic_int overflows;
 } values_job;
 
 static void values_chunks(void *ctx, uint64_t first, uint64_t end) {
@@ -647,20 +665,15 @@ static void values_chunks(void *ctx, uint64_t first, uint64_t end) {
   for (uint64_t c = first; c < end; c++) {
     uint64_t off = c * GCOMP_FIXED_CHUNK;
     uint32_t len = gcomp_fixed_chunk_len(j->n, c);
-    if (j->zig && unzigzag_worst(j->v + off, len) > j->s->K) {
-      atomic_store(&j->too_large, 1);
-      continue;
-    }
     j->d->dequantize(j->v + off, len, j->s, j->y + off);
     if (!all_finite(j->y + off, len)) atomic_store(&j->overflows, 1);
   }
 }
 
 static gcompResult_t levels_to_values(const gcomp_level_desc *d, const gcomp_level_scale *s,
-                                      int32_t *v, float *y, uint64_t n, int zig) {
-  values_job j = {d, s, v, y, n, zig, 0, 0};
+                                      const int32_t *v, float *y, uint64_t n) {
+  values_job j = {d, s, v, y, n, 0};
   gcomp_par_for(chunk_count(n), GCOMP_SECTION_GRAIN, values_chunks, &j);
-  if (atomic_load(&j.too_large)) return level_too_large(s->K);
   if (atomic_load(&j.overflows)) return not_finite();
   return gcompSuccess;
 }
@@ -694,17 +707,17 @@ gcompResult_t gcomp_level_decode(const gcomp_level_desc *d, const gcomp_body_vie
     return gcompSuccess;
   }
   if (bv->packing == gcompPackFixed) return decode_fixed_fused(d, bv, &br, &s, y, 0, 0.0f);
-  if (bv->packing != gcompPackStructured && bv->packing != gcompPackEntropy)
+  if (bv->packing == gcompPackEntropy) return decode_entropy_fused(d, bv, &br, &s, y);
+  if (bv->packing != gcompPackStructured)
     return gcomp_fail(gcompCorruptPayload, "packing %d invalid for a level stream",
                       (int)bv->packing);
   int32_t *v = malloc((size_t)bv->n * sizeof *v);
   if (!v) return gcomp_fail(gcompOutOfMemory, "level buffer allocation failed");
-  int entropy = bv->packing == gcompPackEntropy;
-  gcompResult_t r = entropy ? read_entropy(bv, &br, v) : d->code->read(&br, v, bv->n, s.K);
-  if (r == gcompSuccess && !entropy && br.pos != br.end)
+  gcompResult_t r = d->code->read(&br, v, bv->n, s.K);
+  if (r == gcompSuccess && br.pos != br.end)
     r = gcomp_fail(gcompCorruptPayload, "structured body has %llu trailing bits",
                    (unsigned long long)(br.end - br.pos));
-  if (r == gcompSuccess) r = levels_to_values(d, &s, v, y, bv->n, entropy);
+  if (r == gcompSuccess) r = levels_to_values(d, &s, v, y, bv->n);
   free(v);
   return r;
 }

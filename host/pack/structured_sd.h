@@ -18,7 +18,9 @@ extern "C" {
 #define GCOMP_MASK_BLOCK 64u
 
 /* at_least_one: the encoder guarantees a nonzero level (deterministic SD of
- * a nonzero vector), which removes one value from the zero count's range. */
+ * a nonzero vector), which removes one value from the zero count's range.
+ * The bits are gcomp_bw_put's, written 8 bytes at a time: bytes past the
+ * last bit, within the writer's capacity, may be zeroed. */
 gcompResult_t gcomp_structured_write(gcomp_bitwriter *w, const int32_t *v,
                                      uint64_t n, uint32_t K, int at_least_one);
 

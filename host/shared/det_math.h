@@ -38,25 +38,19 @@ GCOMP_HD_INLINE float gcomp_det_log(float x) {
   const float c9 = 0x1.c71c72p-3f;        /* 2/9 */
   const float c11 = 0x1.745d18p-3f;       /* 2/11 */
   uint32_t bits = gcomp_f2u(x);
-  int e = 0;
-  float m, f, s, z, r, hfsq, fe;
-
-  if (bits < 0x00800000u) {
-    /* Subnormal: scaling by 2^25 is exact and makes it normal. */
-    x = x * 0x1p25f;
-    bits = gcomp_f2u(x);
-    e = -25;
-  }
-  e += (int)(bits >> 23) - 127;
+  /* Subnormal: scaling by 2^25 is exact and makes it normal. Selects on
+   * the bits rather than branches, here and below, so that a host loop of
+   * logs vectorizes; the values are those of the branches. */
+  uint32_t sub = 0u - (uint32_t)(bits < 0x00800000u);
+  bits = (gcomp_f2u(x * 0x1p25f) & sub) | (bits & ~sub);
+  int e = (int)(bits >> 23) - 127 - (int)(sub & 25u);
   bits &= 0x007fffffu;
   /* 0x3504f3 is the mantissa of sqrt(2) (0x3fb504f3): larger mantissas are
    * halved so that m straddles 1 and f stays small. */
-  if (bits > 0x003504f3u) {
-    m = gcomp_u2f(bits | 0x3f000000u);
-    e += 1;
-  } else {
-    m = gcomp_u2f(bits | 0x3f800000u);
-  }
+  uint32_t big = (uint32_t)(bits > 0x003504f3u);
+  float m = gcomp_u2f(bits | (0x3f800000u - (big << 23)));
+  e += (int)big;
+  float f, s, z, r, hfsq, fe;
   f = m - 1.0f;
   s = f / (2.0f + f);
   z = s * s;
@@ -104,37 +98,25 @@ GCOMP_HD_INLINE float gcomp_det_cos_quarter(float r) {
  * results near every zero of sin or cos keep full relative accuracy. */
 GCOMP_HD_INLINE void gcomp_det_sincos_2pi(float u, float *s, float *c) {
   float u4 = u * 4.0f;
-  unsigned q = (unsigned)u4;
-  float t = u4 - (float)q;
-  float sa, ca; /* sin, cos of (pi/2) t */
-
-  if (t > 0.5f) {
-    float w = 1.0f - t;
-    sa = gcomp_det_cos_quarter(w);
-    ca = gcomp_det_sin_quarter(w);
-  } else {
-    sa = gcomp_det_sin_quarter(t);
-    ca = gcomp_det_cos_quarter(t);
-  }
-  /* 2*pi*u = (pi/2)(q + t): each quadrant rotates (sin, cos) by 90 degrees. */
-  switch (q & 3u) {
-    case 0:
-      *s = sa;
-      *c = ca;
-      break;
-    case 1:
-      *s = ca;
-      *c = -sa;
-      break;
-    case 2:
-      *s = -sa;
-      *c = -ca;
-      break;
-    default:
-      *s = -ca;
-      *c = sa;
-      break;
-  }
+  unsigned q = (unsigned)(int32_t)u4; /* signed conversions: they vectorize */
+  float t = u4 - (float)(int32_t)q;
+  /* For t > 1/2 the polynomials take 1 - t and swap. Both arguments and
+   * all four results are formed and then selected by bit masks (branches
+   * would keep a host loop of these from vectorizing); the values are
+   * those of the branches. */
+  uint32_t hi = 0u - (uint32_t)(t > 0.5f);
+  float r = gcomp_u2f((gcomp_f2u(1.0f - t) & hi) | (gcomp_f2u(t) & ~hi));
+  uint32_t sr = gcomp_f2u(gcomp_det_sin_quarter(r));
+  uint32_t cr = gcomp_f2u(gcomp_det_cos_quarter(r));
+  uint32_t sa = (cr & hi) | (sr & ~hi); /* sin, cos of (pi/2) t */
+  uint32_t ca = (sr & hi) | (cr & ~hi);
+  /* 2*pi*u = (pi/2)(q + t): each quadrant rotates (sin, cos) by 90
+   * degrees: odd quadrants swap them, quadrants 2 and 3 negate sin, 1 and
+   * 2 negate cos (a sign flip, exact). */
+  uint32_t odd = 0u - (q & 1u);
+  uint32_t sv = (ca & odd) | (sa & ~odd), cv = (sa & odd) | (ca & ~odd);
+  *s = gcomp_u2f(sv ^ ((q & 2u) << 30));
+  *c = gcomp_u2f(cv ^ (((q + 1u) & 2u) << 30));
 }
 
 /* Four standard normals from one Philox block, by Box-Muller on the pairs
@@ -145,18 +127,21 @@ GCOMP_HD_INLINE void gcomp_det_sincos_2pi(float u, float *s, float *c) {
  * cannot reproduce bit for bit (its host branch calls libm, which differs
  * again); here every step is a det_math operation.
  * u1 = (top 24 bits + 1) * 2^-24 lies in (0, 1], so log(u1) is finite and
- * the radius is at most sqrt(2 * 24 ln 2) ~ 5.77. */
+ * the radius is at most sqrt(2 * 24 ln 2) ~ 5.77. gcomp_normal_pair is one
+ * pair, for callers that vectorize across draws. */
+GCOMP_HD_INLINE void gcomp_normal_pair(uint32_t a, uint32_t b, float *n0, float *n1) {
+  float u1 = (float)(int32_t)((a >> 8) + 1u) * 0x1p-24f; /* <= 2^24: exact either way */
+  float u2 = gcomp_u32_to_unit(b);
+  float radius = gcomp_sqrtf_rn(-2.0f * gcomp_det_log(u1));
+  float sn, cs;
+  gcomp_det_sincos_2pi(u2, &sn, &cs);
+  *n0 = radius * cs;
+  *n1 = radius * sn;
+}
+
 GCOMP_HD_INLINE void gcomp_normals4(gcomp_u32x4 r, float out[4]) {
-  int pair;
-  for (pair = 0; pair < 2; ++pair) {
-    float u1 = (float)((r.v[2 * pair] >> 8) + 1u) * 0x1p-24f;
-    float u2 = gcomp_u32_to_unit(r.v[2 * pair + 1]);
-    float radius = gcomp_sqrtf_rn(-2.0f * gcomp_det_log(u1));
-    float sn, cs;
-    gcomp_det_sincos_2pi(u2, &sn, &cs);
-    out[2 * pair] = radius * cs;
-    out[2 * pair + 1] = radius * sn;
-  }
+  gcomp_normal_pair(r.v[0], r.v[1], &out[0], &out[1]);
+  gcomp_normal_pair(r.v[2], r.v[3], &out[2], &out[3]);
 }
 
 #endif

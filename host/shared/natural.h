@@ -32,7 +32,7 @@ GCOMP_HD_INLINE uint32_t gcomp_natural_symbol(float x, uint32_t r) {
   uint32_t u = gcomp_f2u(x);
   uint32_t mant = u & 0x7fffffu;
   uint32_t e = ((u >> 23) & 0xffu) + (uint32_t)((r >> 9) < mant);
-  return e ? 2u * e + (u >> 31) : 0u;
+  return (2u * e + (u >> 31)) & (0u - (uint32_t)(e != 0)); /* 0 when e = 0 */
 }
 
 /* What a decoder accepts: exponents 1..254 with either sign, or 0 itself. */

@@ -36,6 +36,14 @@ GCOMP_HD_INLINE int gcomp_nd_scale(double sumsq, float *scale) {
 /* 2^e as a float, -126 <= e <= 127. */
 GCOMP_HD_INLINE float gcomp_nd_pow2(int32_t e) { return gcomp_u2f((uint32_t)(e + 127) << 23); }
 
+/* c ? a : b for floats as a bit mask: a branch would make the host loop's
+ * float products conditional, which gcc then refuses to vectorize (they
+ * could trap). */
+GCOMP_HD_INLINE float gcomp_nd_select(int c, float a, float b) {
+  uint32_t m = 0u - (uint32_t)(c != 0);
+  return gcomp_u2f((gcomp_f2u(a) & m) | (gcomp_f2u(b) & ~m));
+}
+
 /* Signed level index of x (s <= 30), decided by the 32 random bits r as
  * Sparse Dithering decides: up when (r >> 8) < frac * 2^24. For u in
  * [2^e, 2^(e+1)) the candidates are the indices of 2^e and 2^(e+1) and
@@ -45,28 +53,21 @@ GCOMP_HD_INLINE int32_t gcomp_nd_quantize(float x, float scale, uint32_t s, uint
   float u = fabsf(x) / scale;
   uint32_t bits = gcomp_f2u(u);
   int32_t e = (int32_t)(bits >> 23) - 127; /* floor(log2 u) for a normal u */
-  int32_t lo;
-  float frac;
-  if (e < 1 - (int32_t)s) {
-    lo = 0;
-    frac = u * gcomp_nd_pow2((int32_t)s - 1);
-  } else if (e >= 0) { /* u = 1 */
-    lo = (int32_t)s;
-    frac = 0.0f;
-  } else {
-    lo = (int32_t)s + e;
-    frac = gcomp_u2f((bits & 0x007fffffu) | 0x3f800000u) - 1.0f;
-  }
+  int small = e < 1 - (int32_t)s;
+  float below = u * gcomp_nd_pow2((int32_t)s - 1);
+  float mant = gcomp_u2f((bits & 0x007fffffu) | 0x3f800000u) - 1.0f;
+  int32_t lo = small ? 0 : (int32_t)s + (e < 0 ? e : 0); /* e >= 0: u = 1, level s */
+  float frac = gcomp_nd_select(small, below, gcomp_nd_select(e < 0, mant, 0.0f));
   int32_t k = lo + ((float)(r >> 8) < frac * 16777216.0f);
   return gcomp_level_signed(k, x);
 }
 
-/* scale * 2^-(s - |v|) with the sign of v; 0 for v = 0. */
+/* scale * 2^-(s - |v|) with the sign of v; 0 for v = 0 (|v| <= s). */
 GCOMP_HD_INLINE float gcomp_nd_dequantize(int32_t v, float scale, uint32_t s) {
-  if (v == 0) return 0.0f;
   int32_t t = v < 0 ? -v : v;
   float y = scale * gcomp_nd_pow2(t - (int32_t)s);
-  return v < 0 ? -y : y;
+  y = v < 0 ? -y : y;
+  return v == 0 ? 0.0f : y;
 }
 
 #endif

@@ -123,6 +123,10 @@ GCOMP_HD_INLINE void gcomp_sc_candidate(uint64_t seed, uint64_t block,
 /* Acceptance of candidate g for block x with sum of squares rr:
  * <g, x> > 0 and <g, x>^2 >= (1 - alpha_s) |g|^2 rr, i.e. the angle to x is
  * within the cap. one_minus_as = 1 - alpha_s. Also returns |g|^2. */
+GCOMP_HD_INLINE int gcomp_sc_accepts(double dot, double sq, double rr, double one_minus_as) {
+  return dot > 0.0 && dot * dot >= one_minus_as * sq * rr;
+}
+
 GCOMP_HD_INLINE int gcomp_sc_accept(const float *g, const float *x, uint32_t m,
                                     double rr, double one_minus_as, double *gg) {
   double dot = 0.0, sq = 0.0;
@@ -132,7 +136,7 @@ GCOMP_HD_INLINE int gcomp_sc_accept(const float *g, const float *x, uint32_t m,
     sq += (double)g[i] * (double)g[i];
   }
   *gg = sq;
-  return dot > 0.0 && dot * dot >= one_minus_as * sq * rr;
+  return gcomp_sc_accepts(dot, sq, rr, one_minus_as);
 }
 
 /* Block output y = r~ sqrt(1 - alpha_s) g / |g|, with s formed in double
@@ -200,14 +204,25 @@ GCOMP_HD_INLINE void gcomp_sc_tail_squares(const float *x, uint32_t m, double *t
  * and tends to at most tail / rr for a <= 0. Rounding in these sums is
  * below 2^-44 rr, so a 2^-30 rr slack means every candidate dropped here
  * also fails gcomp_sc_accept: T is the same as without the shortcut. On
- * success g is complete and *gg = |g|^2. The CPU tries trials in order, the
- * GPU a warp's worth at once; both take the first that passes. */
+ * success g is complete and *gg = |g|^2. The CPU tries trials in order (its
+ * encoder builds many side by side with the same sums and tests), the GPU a
+ * warp's worth at once; both take the first that passes. */
+GCOMP_HD_INLINE double gcomp_sc_need(double one_minus_as, double rr) {
+  return one_minus_as * rr - 0x1p-30 * rr;
+}
+
+/* No completion of a candidate with partial sums a, sq can pass; tail is
+ * the rest of x's sum of squares. */
+GCOMP_HD_INLINE int gcomp_sc_hopeless(double a, double sq, double tail, double need) {
+  return (a > 0.0 ? a * a / sq : 0.0) + tail < need;
+}
+
 GCOMP_HD_INLINE int gcomp_sc_try(uint64_t seed, uint64_t block, uint64_t trial,
                                  const float *x, uint32_t m, double rr,
                                  const double *tail, double one_minus_as, float *g,
                                  double *gg) {
   uint32_t w = (m + 3u) / 4u, j, i;
-  double a = 0.0, sq = 0.0, need = one_minus_as * rr - 0x1p-30 * rr;
+  double a = 0.0, sq = 0.0, need = gcomp_sc_need(one_minus_as, rr);
   for (j = 0; j < w; j++) {
     uint32_t end = 4u * j + 4u < m ? 4u * j + 4u : m;
     gcomp_sc_candidate_group(seed, block, trial, m, j, g);
@@ -215,7 +230,7 @@ GCOMP_HD_INLINE int gcomp_sc_try(uint64_t seed, uint64_t block, uint64_t trial,
       a += (double)g[i] * (double)x[i];
       sq += (double)g[i] * (double)g[i];
     }
-    if (j + 1 < w && (a > 0.0 ? a * a / sq : 0.0) + tail[j + 1] < need) return 0;
+    if (j + 1 < w && gcomp_sc_hopeless(a, sq, tail[j + 1], need)) return 0;
   }
   return gcomp_sc_accept(g, x, m, rr, one_minus_as, gg);
 }

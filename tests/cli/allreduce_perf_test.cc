@@ -94,13 +94,16 @@ void expect_nccl_columns(const Row &row, const char *op, int ranks) {
   EXPECT_GT(row.num(10), 1.0) << "ratio: sd must compress";
   EXPECT_GT(row.num(11), 0.0) << "relerr: sd is lossy";
   EXPECT_LT(row.num(11), 0.5) << "relerr: sd nu = 0.1 keeps |C(x) - x| <= 0.32 |x|";
+  EXPECT_GT(row.num(14), 0.0) << "codec(us)";
+  EXPECT_GT(row.num(15), 0.0) << "wire(us)";
 }
 
 TEST_F(AllreducePerf, SweepsByFactorAndChecksEveryResult) {
   PerfRun run = perf("-b 4K -e 16K -f 2 -n 2 -w 1 -c 1");
   ASSERT_EQ(run.r.status, 0) << run.r.out << run.r.err;
   for (const char *col : {"size", "count", "type", "redop", "root", "time", "algbw", "busbw",
-                          "#wrong", "bytes/rank", "ratio", "relerr", "fp32(us)", "bf16(us)"})
+                          "#wrong", "bytes/rank", "ratio", "relerr", "fp32(us)", "bf16(us)",
+                          "codec(us)", "wire(us)"})
     EXPECT_NE(run.header.find(col), std::string::npos) << col << "\n" << run.header;
   ASSERT_EQ(run.rows.size(), 3u) << run.r.out;
   const double sizes[] = {4096, 8192, 16384};

@@ -153,9 +153,9 @@ TEST_F(Train, DianaConvergesWhereDcgdStalls) {
     CliRun r;
     Curves c = curves(std::string("--problem ") + problem +
                           " --data synthetic:200,10,50 --workers 4 --codecs "
-                          "sd-unbiased,sd-unbiased:algo=diana --target 1e-8 --max-iters 3000",
+                          "sd-unbiased:algo=dcgd,sd-unbiased:algo=diana --target 1e-8 --max-iters 3000",
                       &r);
-    const auto &dcgd = c["sd-unbiased:omega=0.25"], &diana = c["sd-unbiased:omega=0.25:algo=diana"];
+    const auto &dcgd = c["sd-unbiased:omega=0.25:algo=dcgd"], &diana = c["sd-unbiased:omega=0.25:algo=diana"];
     ASSERT_FALSE(dcgd.empty());
     ASSERT_FALSE(diana.empty());
     EXPECT_LE(diana.back().err, 1e-8);
@@ -164,7 +164,28 @@ TEST_F(Train, DianaConvergesWhereDcgdStalls) {
     EXPECT_NE(r.out.find(" DIANA "), std::string::npos) << r.out;
   }
   expect_one_line_failure("--problem ridge --data synthetic:200,10,50 --codecs sd:algo=diana");
+  expect_one_line_failure("--problem ridge --data synthetic:200,10,50 --codecs sd:algo=dcgd");
   expect_one_line_failure("--problem ridge --data synthetic:200,10,50 --codecs sd-unbiased:algo=x");
+}
+
+// Unbiased codecs without algo=: DIANA where DCGD would stall (several
+// workers), DCGD where it converges (one); the explicit choice is the same
+// run, bit for bit.
+TEST_F(Train, UnbiasedCodecsDefaultToDianaWithSeveralWorkers) {
+  const std::string args = kRidge + "--codecs sd-unbiased:algo=diana,sd-unbiased,sd-unbiased:algo=dcgd";
+  CliRun four, one;
+  Curves c4 = curves(args + " --workers 4 --target 1e-4", &four);
+  Curves c1 = curves(args + " --workers 1 --target 1e-4", &one);
+  const auto &def4 = c4["sd-unbiased:omega=0.25"], &def1 = c1["sd-unbiased:omega=0.25"];
+  ASSERT_FALSE(def4.empty());
+  ASSERT_FALSE(def1.empty());
+  const auto &diana4 = c4["sd-unbiased:omega=0.25:algo=diana"];
+  const auto &dcgd1 = c1["sd-unbiased:omega=0.25:algo=dcgd"];
+  ASSERT_EQ(def4.size(), diana4.size());
+  ASSERT_EQ(def1.size(), dcgd1.size());
+  for (size_t t = 0; t < def4.size(); t++) ASSERT_EQ(def4[t].err, diana4[t].err) << t;
+  for (size_t t = 0; t < def1.size(); t++) ASSERT_EQ(def1[t].err, dcgd1[t].err) << t;
+  EXPECT_NE(c4["sd-unbiased:omega=0.25:algo=dcgd"].size(), def4.size());
 }
 
 TEST_F(Train, Ef21WithBiasedCodecsConverges) {

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <random>
+#include <string>
+#include <utility>
 
 #include "codec_helpers.h"
 #include "forge.h"
@@ -98,6 +101,44 @@ TEST(TopK, TiesGoToTheLowerIndex) {
   EXPECT_TRUE(gth::bitwise_equal(y, want));
   Codec all("topk", {{"k", "8"}});
   EXPECT_TRUE(gth::bitwise_equal(gth::decode(gth::encode(all, x), x.size()), x));
+}
+
+// Large d with k small takes the sampled path of the selection
+// (host/stages/select.c): a threshold from every (d / 16384)-th rank, the
+// candidates above it, a select among them. Inputs that defeat the sample
+// fall back to the full select: its positions hold the largest values (too
+// few candidates pass), or everything ties (too many do). Heavy ties at the
+// k-th value must still go to the lower indices. Checked against the
+// stable sort, once per input.
+TEST(TopK, SampledSelectionIsExactOnInputsThatFoolTheSample) {
+  const uint64_t d = (1u << 20) + 5, stride = d / 16384;
+  std::mt19937_64 rng(13);
+  std::normal_distribution<float> normal;
+  std::vector<std::pair<std::string, std::vector<float>>> cases;
+  std::vector<float> spiked(d);
+  for (uint64_t i = 0; i < d; i++) spiked[i] = i % stride == 0 ? 1000.0f + (float)i : normal(rng);
+  cases.push_back({"sample positions largest", spiked});
+  std::vector<float> coarse(d);
+  for (uint64_t i = 0; i < d; i++) coarse[i] = std::round(normal(rng) * 64.0f) / 64.0f;
+  cases.push_back({"many ties", coarse});
+  cases.push_back({"all equal", std::vector<float>(d, -0.5f)});
+  for (const auto &c : cases) {
+    const auto &x = c.second;
+    std::vector<uint64_t> rank(d);
+    std::iota(rank.begin(), rank.end(), 0);
+    std::stable_sort(rank.begin(), rank.end(), [&](uint64_t a, uint64_t b) {
+      return std::fabs(x[a]) > std::fabs(x[b]);
+    });
+    for (uint64_t k : {(uint64_t)1, (uint64_t)300, default_k(d), d / 20}) {
+      Codec codec("topk", {{"k", std::to_string(k)}, {"packing", "structured"}});
+      auto y = gth::decode(gth::encode(codec, x), d);
+      std::vector<char> kept(d, 0);
+      for (uint64_t j = 0; j < k; j++) kept[rank[j]] = 1;
+      for (uint64_t i = 0; i < d; i++)
+        ASSERT_EQ(gtf::bits_of(y[i]), kept[i] ? gtf::bits_of(x[i]) : 0u)
+            << c.first << " k=" << k << " coordinate " << i;
+    }
+  }
 }
 
 // |C(x) - x|^2 is the sum of the d - k smallest squares <= (1 - k/d) |x|^2,

@@ -385,6 +385,35 @@ inline void AllReduce_ManyTensorsEqualOneConcatenatedVector() {
   EXPECT_TRUE(gth::bitwise_equal(y, z));
 }
 
+// A framework's bucket of 100 tensors of 1000 values: one frame travels,
+// so the bytes a rank sends are the bodies and a few bytes more, and the
+// body is within 5% of the sum of the tensors' own bodies (issue 15).
+inline void AllReduce_BucketBytesAreWithinFivePercentOfTheBodies() {
+  int me = rank_of();
+  Comm comm(gcompAlgoAllGather, 31);
+  Codec codec("sd");
+  std::vector<uint64_t> counts(100, 1000);
+  auto x = input(me, 100 * 1000);
+  std::vector<float> y(x.size());
+  std::vector<const float *> sends;
+  std::vector<float *> recvs;
+  uint64_t own_bodies = 0;
+  for (size_t i = 0; i < counts.size(); i++) {
+    sends.push_back(x.data() + i * 1000);
+    recvs.push_back(y.data() + i * 1000);
+    std::vector<float> t(x.begin() + (long)(i * 1000), x.begin() + (long)((i + 1) * 1000));
+    own_bodies += gth::encode(codec, t, 5).size() - GCOMP_HEADER_BYTES;
+  }
+  EXPECT_EQ(gcompAllReduceMulti(sends.data(), recvs.data(), counts.data(), (int)counts.size(),
+                                codec.h, gcompSum, nullptr, comm.h, nullptr),
+            gcompSuccess);
+  gcompCommStats_t st{};
+  EXPECT_EQ(gcompCommGetStats(comm.h, &st), gcompSuccess);
+  EXPECT_LE(st.bytesEncoded, st.bodyBytesEncoded + 4);
+  EXPECT_LE((double)st.bytesEncoded, 1.05 * (double)own_bodies)
+      << st.bytesEncoded << " bytes sent, tensors' own bodies " << own_bodies;
+}
+
 // A disagreement is an error on every rank, not a hang or a crash.
 inline void Errors_MismatchedCountOrCodecFailsOnEveryRank() {
   int me = rank_of();

@@ -223,3 +223,28 @@ TEST(PhiloxBatch, EqualsOneDrawAtATime) {
     }
   }
 }
+
+// The lanes form (Spherical Compression's trial search): any draws, each
+// word in its own row of `stride` entries, nothing written past the first
+// GCOMP_PHILOX_BATCH entries of a row.
+TEST(PhiloxBatch, LanesEqualOneDrawAtATime) {
+  std::mt19937_64 rng(11);
+  const size_t stride = GCOMP_PHILOX_BATCH + 3;
+  for (int trial = 0; trial < 200; trial++) {
+    uint64_t seed = rng(), stream = trial % 2 ? GCOMP_STREAM_SPHERICAL + (rng() >> 20) : rng();
+    uint32_t count = 1 + (uint32_t)(rng() % GCOMP_PHILOX_BATCH);
+    uint64_t draw[GCOMP_PHILOX_BATCH] = {};
+    for (uint32_t j = 0; j < count; j++)
+      draw[j] = trial % 3 == 0 ? 0xffffffffull + j : rng() >> (rng() % 64);
+    std::vector<uint32_t> out(4 * stride, 0xdeadbeefu);
+    gcomp_philox_lanes(seed, stream, draw, count, out.data(), stride);
+    for (uint32_t j = 0; j < count; j++) {
+      gcomp_u32x4 want = gcomp_philox(seed, stream, draw[j]);
+      for (int w = 0; w < 4; w++)
+        ASSERT_EQ(out[(size_t)w * stride + j], want.v[w]) << "trial " << trial << " lane " << j;
+    }
+    for (int w = 0; w < 4; w++)
+      for (size_t j = GCOMP_PHILOX_BATCH; j < stride; j++)
+        EXPECT_EQ(out[(size_t)w * stride + j], 0xdeadbeefu);
+  }
+}

@@ -9,7 +9,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/gcomp_train_mpi_XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 for problem in ridge logistic; do
   args=(train --problem "$problem" --data synthetic:120,8,30 --target 1e-5 --max-iters 2000
-        --codecs identity,sd,sd-unbiased,sd-unbiased:algo=diana,spherical:alpha=0.3,topk:k=2)
+        --codecs identity,sd,sd-unbiased,sd-unbiased:algo=dcgd,spherical:alpha=0.3,topk:k=2)
   "$gcomp" "${args[@]}" --workers "$np" --csv "$dir/local.csv" >"$dir/local.out"
   "$mpiexec" -n "$np" --oversubscribe "$gcomp" "${args[@]}" --mpi --csv "$dir/mpi.csv" \
     >"$dir/mpi.out"
