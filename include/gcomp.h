@@ -151,12 +151,29 @@ typedef struct {
                              s, 1..2^20 (natural dithering 1..30) */
   int64_t k;              /* topk, randk: coordinates kept, >= 1 (<= d at
                              encode time); default ceil(d / 100) */
+  /* Every codec: threads gcompEncode may use, 1..GCOMP_MAX_THREADS; 1 starts
+   * none. Default: gcompSetThreads's value when the codec is created. The
+   * payload is the same for every value. Added after 0.1.0, whose struct
+   * (size = offsetof(gcompCodecConfig_t, threads)) gcompCodecCreate still
+   * takes, as threads = GCOMP_DEFAULT. */
+  int threads;
 } gcompCodecConfig_t;
 
 #define GCOMP_CODEC_CONFIG_INITIALIZER                                        \
   { sizeof(gcompCodecConfig_t), gcompIdentity, GCOMP_DEFAULT, GCOMP_DEFAULT, \
     GCOMP_DEFAULT, GCOMP_DEFAULT, 0, gcompPackAuto, GCOMP_DEFAULT,           \
-    GCOMP_DEFAULT, GCOMP_DEFAULT }
+    GCOMP_DEFAULT, GCOMP_DEFAULT, GCOMP_DEFAULT }
+
+/* Largest thread count a codec or gcompSetThreads accepts. */
+#define GCOMP_MAX_THREADS 256
+
+/* The process-wide thread count: what gcompDecode uses, and what codecs
+ * created afterwards with threads = GCOMP_DEFAULT get. 1..GCOMP_MAX_THREADS,
+ * or GCOMP_DEFAULT for the initial value, min(8, the cores this process
+ * may run on). Work below about 2^16 values a thread stays on the calling
+ * thread; one call at a time gets the extra threads, a concurrent call
+ * runs on its own thread. Results never depend on the count. */
+GCOMP_API gcompResult_t gcompSetThreads(int threads);
 
 /* Reset *config to the defaults of the codec called `name` (see
  * gcompMethodName): "identity", "sd", "sd-unbiased", "spherical", "qsgd",
@@ -167,7 +184,7 @@ GCOMP_API gcompResult_t gcompCodecConfigInit(gcompCodecConfig_t *config,
 
 /* Set one parameter from text, as the CLI's -p NAME=VALUE: "nu", "omega",
  * "alpha", "block", "max_trials", "levels", "k", "rotate" (0/1), "packing"
- * (auto, fixed, entropy, structured, direct). Rejects names the codec does
+ * (auto, fixed, entropy, structured, direct), "threads" (1..256). Rejects names the codec does
  * not use and, with gcompInvalidArgument, text that is not a plain decimal
  * (or hex-float) number: empty, leading spaces, trailing characters, NaN,
  * Inf, a fraction for an integer; with gcompParameterOutOfRange, a number

@@ -33,9 +33,10 @@ case "$preset" in
     scripts/fuzz_run.sh build/fuzz/tests/fuzz "${GCOMP_FUZZ_SECONDS:-20}" build/fuzz/corpus ;;
   tsan)
     # Only the cases that run threads (codecs shared across threads, the
-    # in-process collectives): the rest of the suite is single-threaded.
+    # pool's workers inside one call, the in-process collectives): the rest
+    # of the suite is single-threaded.
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-      build/tsan/tests/gcomp_tests --gtest_filter='Concurrency.*:LocalGroup.*:Ranks/Local.*' ;;
+      build/tsan/tests/gcomp_tests --gtest_filter='Concurrency.*:Threads.*:LocalGroup.*:Ranks/Local.*' ;;
   *)
     ctest --preset "$preset" -j "$jobs" --no-tests=error ;;
 esac

@@ -195,19 +195,27 @@ GCOMP_HOT static gcompResult_t symbols_to_values(const uint32_t *sym, uint64_t n
   return gcomp_fail(gcompCorruptPayload, "natural symbol %u invalid", sym[i]);
 }
 
-/* Fixed: chunk by chunk while the symbols are in L1, no n-sized buffer. */
-static gcompResult_t read_fixed(const gcomp_body_view *v, size_t size, float *y) {
-  gcomp_fixed_reader r = {NULL, 0, 0, 0, 0, 0};
-  GCOMP_TRY(gcomp_fixed_reader_init(&r, v->body, size, v->n));
+/* Fixed: chunk by chunk while the symbols are in L1, no n-sized buffer;
+ * chunks in parallel pieces (section.h). */
+typedef struct {
+  uint64_t n;
+  float *y;
+} natural_sink;
+
+static gcompResult_t read_fixed_chunk(void *ctx, uint64_t c, const uint8_t *chunk, size_t size) {
+  const natural_sink *f = ctx;
   uint32_t sym[GCOMP_FIXED_CHUNK];
-  while (r.next < r.chunks) {
-    uint64_t off = r.next * GCOMP_FIXED_CHUNK;
-    uint32_t len = 0;
-    GCOMP_TRY(gcomp_fixed_reader_next(&r, sym, &len));
-    GCOMP_TRY(symbols_to_values(sym, len, y + off));
-  }
-  if (r.pos != size)
-    return gcomp_fail(gcompCorruptPayload, "natural body has %zu trailing bytes", size - r.pos);
+  uint32_t len = gcomp_fixed_chunk_len(f->n, c);
+  GCOMP_TRY(gcomp_fixed_decode_chunk(chunk, size, sym, len));
+  return symbols_to_values(sym, len, f->y + c * GCOMP_FIXED_CHUNK);
+}
+
+static gcompResult_t read_fixed(const gcomp_body_view *v, size_t size, float *y) {
+  natural_sink f = {v->n, y};
+  size_t used = 0;
+  GCOMP_TRY(gcomp_fixed_read_section(v->body, size, v->n, read_fixed_chunk, &f, &used));
+  if (used != size)
+    return gcomp_fail(gcompCorruptPayload, "natural body has %zu trailing bytes", size - used);
   return gcompSuccess;
 }
 

@@ -68,7 +68,21 @@ static gcompResult_t elias_read(gcomp_bitreader *r, int32_t *v, uint64_t n, uint
   return gcompSuccess;
 }
 
-static const gcomp_level_code elias_code = {elias_write, elias_read};
+static unsigned elias_len(uint64_t v) { return 2u * (63u - (unsigned)__builtin_clzll(v)) + 1u; }
+
+/* The length elias_write gives, from the zigzag symbols. */
+static uint64_t elias_bits(const uint32_t *z, uint64_t n, uint32_t K) {
+  (void)K;
+  uint64_t bits = 0, next = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    if (!z[i]) continue;
+    bits += elias_len(i + 1 - next) + 1 + elias_len((z[i] + 1) >> 1);
+    next = i + 1;
+  }
+  return bits;
+}
+
+static const gcomp_level_code elias_code = {elias_write, elias_read, elias_bits, NULL};
 
 /* FORMAT.md's bound with each term at its own maximum over m: 2 m
  * log2(n/m) <= 2n / (e ln 2), and 2 m log2(1 + s/sqrt m) <= min(2 s sqrt(n)

@@ -6,6 +6,7 @@
 #include "shared/check.h"
 #include "shared/bits.h"
 #include "shared/wire_layout.h"
+#include "core/pool.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -144,6 +145,40 @@ static gcompResult_t parse_field(gcompCodecConfig_t *c, size_t i, const gcomp_pa
   return gcompSuccess;
 }
 
+/* The 0.1.0 struct ended before `threads`. */
+#define CONFIG_SIZE_0_1 offsetof(gcompCodecConfig_t, threads)
+
+static int threads_ok(int64_t t) { return t == GCOMP_DEFAULT || (t >= 1 && t <= GCOMP_MAX_THREADS); }
+
+/* "threads": an integer in 1..GCOMP_MAX_THREADS, like the fields above. */
+static gcompResult_t parse_threads(gcompCodecConfig_t *c, const char *text) {
+  char q[96];
+  char *end = NULL;
+  errno = 0;
+  long long v = *text && !isspace((unsigned char)*text) ? strtoll(text, &end, 10) : 0;
+  if (!end || end == text || *end != '\0')
+    return gcomp_fail(gcompInvalidArgument, "threads: '%s' is not an integer",
+                      quoted(text, q, sizeof q));
+  if (errno == ERANGE || v < 1 || v > GCOMP_MAX_THREADS)
+    return gcomp_fail(gcompParameterOutOfRange, "threads: '%s' must be in 1..%d",
+                      quoted(text, q, sizeof q), GCOMP_MAX_THREADS);
+  if (c->size < sizeof(gcompCodecConfig_t))
+    return gcomp_fail(gcompInvalidArgument,
+                      "threads: config.size %zu predates the field (start from "
+                      "GCOMP_CODEC_CONFIG_INITIALIZER)", c->size);
+  c->threads = (int)v;
+  return gcompSuccess;
+}
+
+GCOMP_API gcompResult_t gcompSetThreads(int threads) {
+  gcomp_clear_error();
+  if (!threads_ok(threads))
+    return gcomp_fail(gcompParameterOutOfRange, "threads = %d must be in 1..%d or GCOMP_DEFAULT",
+                      threads, GCOMP_MAX_THREADS);
+  gcomp_par_set_default(threads);
+  return gcompSuccess;
+}
+
 GCOMP_API gcompResult_t gcompCodecConfigInit(gcompCodecConfig_t *config,
                                              const char *name) {
   gcomp_clear_error();
@@ -179,6 +214,7 @@ GCOMP_API gcompResult_t gcompCodecConfigSetParam(gcompCodecConfig_t *config,
     config->rotate = value[0] == '1';
     return gcompSuccess;
   }
+  if (strcmp(name, "threads") == 0) return parse_threads(config, value);
   if (strcmp(name, "packing") == 0) {
     for (int p = 0; p < gcompNumPackings; p++) {
       if (strcmp(value, packing_names[p]) == 0) {
@@ -226,16 +262,15 @@ static gcompResult_t check_field(gcompCodecConfig_t *c, size_t i, const gcomp_me
 }
 
 static gcompResult_t configure(gcompCodecConfig_t *c, struct gcompCodec *out) {
-  if (c->size != sizeof(gcompCodecConfig_t))
-    return gcomp_fail(gcompInvalidArgument,
-                      "config.size is %zu, expected %zu: start from "
-                      "GCOMP_CODEC_CONFIG_INITIALIZER",
-                      c->size, sizeof(gcompCodecConfig_t));
   const gcomp_method *m = gcomp_method_of(c->method);
   if (!m) return gcomp_fail(gcompInvalidArgument, "method %d unknown", (int)c->method);
   if (c->rotate != 0 && c->rotate != 1)
     return gcomp_fail(gcompInvalidArgument, "rotate must be 0 or 1");
   for (size_t i = 0; i < NUM_FIELDS; i++) GCOMP_TRY(check_field(c, i, m));
+  if (!threads_ok(c->threads))
+    return gcomp_fail(gcompParameterOutOfRange, "threads = %d must be in 1..%d or GCOMP_DEFAULT",
+                      c->threads, GCOMP_MAX_THREADS);
+  if (c->threads == GCOMP_DEFAULT) c->threads = gcomp_par_default();
   if ((int)c->packing < 0 || c->packing >= gcompNumPackings)
     return gcomp_fail(gcompInvalidArgument, "packing %d unknown", (int)c->packing);
   if (c->packing != gcompPackAuto && !(m->packings & GCOMP_PACKING_BIT(c->packing)))
@@ -253,7 +288,16 @@ GCOMP_API gcompResult_t gcompCodecCreate(gcompCodec_t *codec,
   if (!codec || !config)
     return gcomp_fail(gcompInvalidArgument, "codec and config must not be NULL");
   *codec = NULL;
-  gcompCodecConfig_t c = *config;
+  /* Read no byte past the caller's struct: a 0.1.0 one is shorter. */
+  size_t size = config->size;
+  if (size != sizeof(gcompCodecConfig_t) && size != CONFIG_SIZE_0_1)
+    return gcomp_fail(gcompInvalidArgument,
+                      "config.size is %zu, expected %zu: start from "
+                      "GCOMP_CODEC_CONFIG_INITIALIZER",
+                      size, sizeof(gcompCodecConfig_t));
+  gcompCodecConfig_t c = GCOMP_CODEC_CONFIG_INITIALIZER;
+  memcpy(&c, config, size);
+  c.size = sizeof c;
   struct gcompCodec tmp;
   memset(&tmp, 0, sizeof tmp);
   GCOMP_TRY(configure(&c, &tmp));

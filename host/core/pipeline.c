@@ -5,20 +5,38 @@
 #include "core/codec.h"
 #include "shared/check.h"
 #include "core/hot.h"
+#include "core/pool.h"
 #include "stages/norm.h"
 #include "stages/rotate.h"
 #include "core/wire.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* One branch-free pass (it vectorizes); the index only on failure. */
-GCOMP_HOT static gcompResult_t check_finite(const float *x, uint64_t d) {
+GCOMP_HOT static int any_non_finite(const float *x, uint64_t d) {
   int bad = 0;
   for (uint64_t i = 0; i < d; i++) bad |= !(fabsf(x[i]) <= FLT_MAX);
-  if (!bad) return gcompSuccess;
+  return bad;
+}
+
+typedef struct {
+  const float *x;
+  atomic_int bad;
+} finite_job;
+
+static void finite_range(void *ctx, uint64_t first, uint64_t end) {
+  finite_job *j = ctx;
+  if (any_non_finite(j->x + first, end - first)) atomic_store(&j->bad, 1);
+}
+
+static gcompResult_t check_finite(const float *x, uint64_t d) {
+  finite_job j = {x, 0};
+  gcomp_par_for(d, GCOMP_PAR_GRAIN, finite_range, &j);
+  if (!atomic_load(&j.bad)) return gcompSuccess;
   uint64_t i = 0;
   while (isfinite(x[i])) i++;
   return gcomp_fail(gcompNonFiniteInput, "x[%llu] = %g is not finite",
@@ -40,10 +58,8 @@ static gcompResult_t check_rotatable(const float *x, uint64_t d) {
   return gcompSuccess;
 }
 
-GCOMP_API gcompResult_t gcompEncode(gcompCodec_t codec, const float *src,
-                                    uint64_t d, uint64_t seed, void *dst,
-                                    size_t dstCapacity, size_t *dstSize) {
-  gcomp_clear_error();
+static gcompResult_t encode(gcompCodec_t codec, const float *src, uint64_t d, uint64_t seed,
+                            void *dst, size_t dstCapacity, size_t *dstSize) {
   if (!codec || !src || !dst || !dstSize)
     return gcomp_fail(gcompInvalidArgument, "codec, src, dst and dstSize must not be NULL");
   if (d == 0) return gcomp_fail(gcompInvalidArgument, "d must be > 0");
@@ -80,6 +96,32 @@ GCOMP_API gcompResult_t gcompEncode(gcompCodec_t codec, const float *src,
   return gcompSuccess;
 }
 
+GCOMP_API gcompResult_t gcompEncode(gcompCodec_t codec, const float *src,
+                                    uint64_t d, uint64_t seed, void *dst,
+                                    size_t dstCapacity, size_t *dstSize) {
+  gcomp_clear_error();
+  int previous = gcomp_par_begin(codec ? codec->config.threads : 1);
+  gcompResult_t r = encode(codec, src, d, seed, dst, dstCapacity, dstSize);
+  gcomp_par_end(previous);
+  return r;
+}
+
+/* dst = y + beta * dst (beta != 0) or a copy of y, over one range. */
+typedef struct {
+  const float *y;
+  float *dst;
+  float beta;
+} finish_job;
+
+static void finish_range(void *ctx, uint64_t first, uint64_t end) {
+  const finish_job *j = ctx;
+  if (j->beta == 0.0f) {
+    memcpy(j->dst + first, j->y + first, (size_t)(end - first) * sizeof *j->y);
+    return;
+  }
+  for (uint64_t i = first; i < end; i++) j->dst[i] = j->y[i] + j->beta * j->dst[i];
+}
+
 gcompResult_t gcomp_decode_body(const gcomp_header *hp, const uint8_t *body, float *dst,
                                 uint64_t dstCount, float beta) {
   gcomp_header h = *hp;
@@ -107,23 +149,29 @@ gcompResult_t gcomp_decode_body(const gcomp_header *hp, const uint8_t *body, flo
       r = gcomp_fail(gcompCorruptPayload, "rotated values overflow float32");
   }
   if (r == gcompSuccess && !direct) {
-    if (beta == 0.0f)
-      memcpy(dst, y, (size_t)h.d * sizeof *y);
-    else
-      for (uint64_t i = 0; i < h.d; i++) dst[i] = y[i] + beta * dst[i];
+    finish_job j = {y, dst, beta};
+    gcomp_par_for(h.d, GCOMP_PAR_GRAIN, finish_range, &j);
   }
   if (!direct) free(y);
   return r;
 }
 
-GCOMP_API gcompResult_t gcompDecode(const void *src, size_t srcSize, float *dst,
-                                    uint64_t dstCount, float beta) {
-  gcomp_clear_error();
+static gcompResult_t decode(const void *src, size_t srcSize, float *dst, uint64_t dstCount,
+                            float beta) {
   if (!src || !dst) return gcomp_fail(gcompInvalidArgument, "src and dst must not be NULL");
   if (!isfinite(beta)) return gcomp_fail(gcompInvalidArgument, "beta must be finite");
   gcomp_header h;
   GCOMP_TRY(gcomp_header_read(src, srcSize, 1, &h));
   return gcomp_decode_body(&h, (const uint8_t *)src + GCOMP_HEADER_BYTES, dst, dstCount, beta);
+}
+
+GCOMP_API gcompResult_t gcompDecode(const void *src, size_t srcSize, float *dst,
+                                    uint64_t dstCount, float beta) {
+  gcomp_clear_error();
+  int previous = gcomp_par_begin(gcomp_par_default());
+  gcompResult_t r = decode(src, srcSize, dst, dstCount, beta);
+  gcomp_par_end(previous);
+  return r;
 }
 
 GCOMP_API gcompResult_t gcompPayloadGetInfo(const void *src, size_t srcSize,

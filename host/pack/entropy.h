@@ -26,6 +26,15 @@ size_t gcomp_rans_bound(uint64_t n);
 gcompResult_t gcomp_rans_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
                                 size_t cap, size_t *written);
 
+/* The letter counts of sym[0..n) (docs/FORMAT-rans.md, "Frequencies"),
+ * cnt[0..256). */
+void gcomp_rans_histogram(const uint32_t *sym, uint64_t n, uint64_t *cnt);
+
+/* gcomp_rans_encode with the letter counts already taken; arguments as
+ * there, already checked. */
+gcompResult_t gcomp_rans_encode_counted(const uint32_t *sym, uint64_t n, const uint64_t *cnt,
+                                        uint8_t *dst, size_t cap, size_t *written);
+
 /* Decodes exactly n symbols from the section at the start of src[0..size),
  * and sets *consumed to the section's length; whatever follows it is left
  * for the caller to judge. Any malformed section gives gcompCorruptPayload
@@ -35,23 +44,17 @@ gcompResult_t gcomp_rans_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                 uint64_t n, size_t *consumed);
 
 /* Decoding GCOMP_RANS_LANES chunks at a time, for callers that consume
- * symbols while they are in cache (decode and dequantize in one pass). */
-typedef struct {
-  gcomp_rans_dec_table t;
-  const uint8_t *src;
-  size_t size, pos, lens; /* pos: the next chunk's offset; lens: the length table's */
-  uint64_t n, chunks, next;
-} gcomp_rans_reader;
-
-/* Reads the table and checks that the length table fits in size; the same
- * refusals as gcomp_rans_decode (whose arguments the caller has checked). */
-gcompResult_t gcomp_rans_reader_init(gcomp_rans_reader *r, const uint8_t *src, size_t size,
-                                     uint64_t n);
-/* Decodes chunks r->next .. (up to GCOMP_RANS_LANES of them) into sym[0..*len)
- * (room for GCOMP_RANS_LANES * GCOMP_RANS_CHUNK); their first symbol is number
- * first * GCOMP_RANS_CHUNK for r->next = first before the call. Call only
- * while r->next < r->chunks; when done, r->pos is the section's length. */
-gcompResult_t gcomp_rans_reader_next(gcomp_rans_reader *r, uint32_t *sym, uint32_t *len);
+ * symbols while they are in cache (decode and dequantize in one pass).
+ * use(ctx, first, sym, len) gets the symbols first .. first + len - 1 (a
+ * group of up to GCOMP_RANS_LANES chunks, on some thread of the call's
+ * pool; sym is that thread's scratch, which use may change); it fails
+ * with gcomp_fail. Groups run in parallel pieces; the failure reported is
+ * that of one pass in group order: decode each group, then use it. A group
+ * cut short by a refused chunk length is decoded but not used. */
+typedef gcompResult_t (*gcomp_rans_symbols_fn)(void *ctx, uint64_t first, uint32_t *sym,
+                                              uint32_t len);
+gcompResult_t gcomp_rans_decode_each(const uint8_t *src, size_t size, uint64_t n,
+                                     gcomp_rans_symbols_fn use, void *ctx, size_t *consumed);
 
 #ifdef __cplusplus
 }

@@ -147,24 +147,53 @@ GCOMP_HOT size_t gcomp_fixed_encode_chunk(const uint32_t *s, uint32_t len, uint3
   return gcomp_fixed_chunk_bytes(len, w, n_esc);
 }
 
+size_t gcomp_fixed_chunk_size(const uint32_t *s, uint32_t len, uint32_t max) {
+  uint32_t esc[33], n_esc;
+  escape_counts(s, len, max, esc);
+  unsigned w = gcomp_fixed_choose_width(esc, len, max, &n_esc);
+  return gcomp_fixed_chunk_bytes(len, w, n_esc);
+}
+
+uint32_t gcomp_fixed_chunk_len(uint64_t n, uint64_t c) {
+  uint64_t off = c * GCOMP_FIXED_CHUNK;
+  return (uint32_t)(n - off < GCOMP_FIXED_CHUNK ? n - off : GCOMP_FIXED_CHUNK);
+}
+
+gcompResult_t gcomp_fixed_write_section(uint8_t *dst, size_t cap, uint64_t n,
+                                        gcomp_chunk_writer write, void *ctx, size_t *written) {
+  uint64_t chunks = chunk_count(n);
+  size_t table = 4 * (size_t)chunks, used = 0;
+  GCOMP_TRY(gcomp_section_write(dst, dst + table, cap - table, chunks,
+                                gcomp_fixed_chunk_bound(GCOMP_FIXED_CHUNK),
+                                gcomp_fixed_chunk_bound(gcomp_fixed_chunk_len(n, chunks - 1)),
+                                write, ctx, &used));
+  *written = table + used;
+  return gcompSuccess;
+}
+
+typedef struct {
+  const uint32_t *sym;
+  uint64_t n;
+} symbols;
+
+/* Worst-case chunk size is checked before each write, so a small cap
+ * fails cleanly instead of overrunning. */
+static gcompResult_t write_symbols(void *ctx, uint64_t c, uint8_t *out, size_t room,
+                                   size_t *len) {
+  const symbols *s = ctx;
+  uint32_t m = gcomp_fixed_chunk_len(s->n, c);
+  const uint32_t *sym = s->sym + c * GCOMP_FIXED_CHUNK;
+  if (room < gcomp_fixed_chunk_bound(m))
+    return gcomp_fail(gcompDstTooSmall, "fixed section: dst too small");
+  *len = gcomp_fixed_encode_chunk(sym, m, max_of(sym, m), out);
+  return gcompSuccess;
+}
+
 gcompResult_t gcomp_fixed_encode(const uint32_t *sym, uint64_t n, uint8_t *dst,
                                  size_t cap, size_t *written) {
-  uint64_t chunks = chunk_count(n);
-  size_t pos = 4 * (size_t)chunks;
-  /* Worst-case chunk size is checked before each write, so a small cap
-   * fails cleanly instead of overrunning. */
-  if (cap < pos) return gcomp_fail(gcompDstTooSmall, "fixed section: dst too small");
-  for (uint64_t c = 0; c < chunks; c++) {
-    uint64_t off = c * GCOMP_FIXED_CHUNK;
-    uint32_t len = (uint32_t)(n - off < GCOMP_FIXED_CHUNK ? n - off : GCOMP_FIXED_CHUNK);
-    if (cap - pos < gcomp_fixed_chunk_bound(len))
-      return gcomp_fail(gcompDstTooSmall, "fixed section: dst too small");
-    size_t b = gcomp_fixed_encode_chunk(sym + off, len, max_of(sym + off, len), dst + pos);
-    gcomp_store_u32(dst + 4 * c, (uint32_t)b);
-    pos += b;
-  }
-  *written = pos;
-  return gcompSuccess;
+  if (cap / 4 < chunk_count(n)) return gcomp_fail(gcompDstTooSmall, "fixed section: dst too small");
+  symbols s = {sym, n};
+  return gcomp_fixed_write_section(dst, cap, n, write_symbols, &s, written);
 }
 
 /* Inverse of pack_narrow: w bytes (loaded as one word, so the caller keeps
@@ -199,8 +228,8 @@ static void unpack_generic(const uint8_t *p, uint32_t from, uint32_t len, unsign
   }
 }
 
-GCOMP_HOT static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uint32_t *s,
-                                            uint32_t len) {
+GCOMP_HOT gcompResult_t gcomp_fixed_decode_chunk(const uint8_t *src, size_t size, uint32_t *s,
+                                                 uint32_t len) {
   if (size < GCOMP_FIXED_HEAD)
     return gcomp_fail(gcompCorruptPayload, "fixed chunk shorter than its head");
   unsigned w = src[0];
@@ -251,36 +280,37 @@ GCOMP_HOT static gcompResult_t decode_chunk(const uint8_t *src, size_t size, uin
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_fixed_reader_init(gcomp_fixed_reader *r, const uint8_t *src, size_t size,
-                                      uint64_t n) {
+static gcompResult_t refuse_length(uint64_t c, size_t len) {
+  (void)len;
+  return gcomp_fail(gcompCorruptPayload, "fixed chunk %llu overruns the section",
+                    (unsigned long long)c);
+}
+
+gcompResult_t gcomp_fixed_read_section(const uint8_t *src, size_t size, uint64_t n,
+                                       gcomp_chunk_reader read, void *ctx, size_t *consumed) {
   uint64_t chunks = chunk_count(n);
   if (chunks > size / 4)
     return gcomp_fail(gcompCorruptPayload, "fixed section truncated (chunk table)");
-  *r = (gcomp_fixed_reader){src, size, 4 * (size_t)chunks, n, chunks, 0};
+  size_t table = 4 * (size_t)chunks, used = 0;
+  GCOMP_TRY(gcomp_section_read(src, src + table, size - table, chunks, 0, read, refuse_length,
+                               ctx, &used));
+  *consumed = table + used;
   return gcompSuccess;
 }
 
-gcompResult_t gcomp_fixed_reader_next(gcomp_fixed_reader *r, uint32_t *sym, uint32_t *len) {
-  uint64_t c = r->next++;
-  size_t b = gcomp_load_u32(r->src + 4 * c);
-  if (b > r->size - r->pos)
-    return gcomp_fail(gcompCorruptPayload, "fixed chunk %llu overruns the section",
-                      (unsigned long long)c);
-  uint64_t off = c * GCOMP_FIXED_CHUNK;
-  *len = (uint32_t)(r->n - off < GCOMP_FIXED_CHUNK ? r->n - off : GCOMP_FIXED_CHUNK);
-  GCOMP_TRY(decode_chunk(r->src + r->pos, b, sym, *len));
-  r->pos += b;
-  return gcompSuccess;
+typedef struct {
+  uint32_t *sym;
+  uint64_t n;
+} destination;
+
+static gcompResult_t read_symbols(void *ctx, uint64_t c, const uint8_t *chunk, size_t len) {
+  const destination *d = ctx;
+  return gcomp_fixed_decode_chunk(chunk, len, d->sym + c * GCOMP_FIXED_CHUNK,
+                                  gcomp_fixed_chunk_len(d->n, c));
 }
 
 gcompResult_t gcomp_fixed_decode(const uint8_t *src, size_t size, uint32_t *sym,
                                  uint64_t n, size_t *consumed) {
-  gcomp_fixed_reader r = {NULL, 0, 0, 0, 0, 0};
-  GCOMP_TRY(gcomp_fixed_reader_init(&r, src, size, n));
-  while (r.next < r.chunks) {
-    uint32_t len;
-    GCOMP_TRY(gcomp_fixed_reader_next(&r, sym + r.next * GCOMP_FIXED_CHUNK, &len));
-  }
-  *consumed = r.pos;
-  return gcompSuccess;
+  destination d = {sym, n};
+  return gcomp_fixed_read_section(src, size, n, read_symbols, &d, consumed);
 }

@@ -11,6 +11,7 @@ extern "C" {
 #endif
 
 #include "shared/fixed_pack.h"
+#include "pack/section.h"
 
 size_t gcomp_fixed_bound(uint64_t n);
 
@@ -27,21 +28,27 @@ size_t gcomp_fixed_chunk_bound(uint32_t len);
 size_t gcomp_fixed_encode_chunk(const uint32_t *sym, uint32_t len, uint32_t max,
                                 uint8_t *dst);
 
-/* Chunk-by-chunk decoding, for callers that consume symbols while they are
- * in L1 (decode-and-dequantize in one pass). */
-typedef struct {
-  const uint8_t *src;
-  size_t size, pos; /* pos: the next chunk's offset */
-  uint64_t n, chunks, next;
-} gcomp_fixed_reader;
+/* The exact bytes gcomp_fixed_encode_chunk would write, without writing. */
+size_t gcomp_fixed_chunk_size(const uint32_t *sym, uint32_t len, uint32_t max);
 
-/* Checks that the chunk table fits in size. */
-gcompResult_t gcomp_fixed_reader_init(gcomp_fixed_reader *r, const uint8_t *src, size_t size,
-                                      uint64_t n);
-/* Decodes chunk r->next into sym[0..*len) (room for GCOMP_FIXED_CHUNK);
- * the chunk's first symbol is number (r->next - 1) * GCOMP_FIXED_CHUNK after
- * the call. Call only while r->next < r->chunks. */
-gcompResult_t gcomp_fixed_reader_next(gcomp_fixed_reader *r, uint32_t *sym, uint32_t *len);
+/* Symbols in chunk c of a section of n. */
+uint32_t gcomp_fixed_chunk_len(uint64_t n, uint64_t c);
+
+/* A section of n symbols whose chunks `write` produces (section.h): the
+ * length table at dst, which the caller has checked fits cap, then the
+ * chunks; *written: the whole section. */
+gcompResult_t gcomp_fixed_write_section(uint8_t *dst, size_t cap, uint64_t n,
+                                        gcomp_chunk_writer write, void *ctx, size_t *written);
+
+/* One chunk of len symbols from its size bytes, every rule of the format
+ * checked. */
+gcompResult_t gcomp_fixed_decode_chunk(const uint8_t *src, size_t size, uint32_t *sym,
+                                       uint32_t len);
+
+/* Checks the table of a section of n symbols at src[0, size) and hands
+ * each chunk to `read` (section.h); *consumed: the section's length. */
+gcompResult_t gcomp_fixed_read_section(const uint8_t *src, size_t size, uint64_t n,
+                                       gcomp_chunk_reader read, void *ctx, size_t *consumed);
 
 /* Decodes exactly n symbols; *consumed gets the section's length. */
 gcompResult_t gcomp_fixed_decode(const uint8_t *src, size_t size, uint32_t *sym,

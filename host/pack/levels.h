@@ -1,7 +1,8 @@
 /* Back ends shared by the codecs whose message is a float scale followed by
  * n small signed levels (Sparse Dithering, QSGD, natural dithering,
  * TernGrad): fixed, entropy, the codec's structured code, direct, and auto
- * (the shortest). A codec describes only its math; the bytes around it are
+ * (the shortest, found without writing the others: docs/DECISIONS.md,
+ * "Auto"). A codec describes only its math; the bytes around it are
  * the same for all of them (docs/FORMAT.md, "Body: Sparse Dithering"). */
 #ifndef GCOMP_HOST_LEVEL_STREAM_H
 #define GCOMP_HOST_LEVEL_STREAM_H
@@ -24,10 +25,17 @@ typedef struct {
 
 /* A structured code for the level stream (the part after the scale). Its
  * reader must consume exactly what its writer wrote for a valid stream and
- * refuse any level above K. */
+ * refuse any level above K. Packing auto compares lengths: `bits` is the
+ * exact length `write` gives the levels whose zigzag symbols are z; `span`
+ * (optional, cheaper) adds to *lo and *hi bounds on what the symbols
+ * z[0, len), a chunk of the vector starting at a multiple of 4096, add to
+ * it. */
 typedef struct {
   gcompResult_t (*write)(gcomp_bitwriter *w, const int32_t *v, uint64_t n, uint32_t K);
   gcompResult_t (*read)(gcomp_bitreader *r, int32_t *v, uint64_t n, uint32_t K);
+  uint64_t (*bits)(const uint32_t *z, uint64_t n, uint32_t K);
+  void (*span)(const uint32_t *z, uint32_t len, uint64_t n, uint32_t K, uint64_t *lo,
+               uint64_t *hi);
 } gcomp_level_code;
 
 /* The paper's code (sd_structured.h); `_nonzero` for codecs whose nonzero

@@ -1,6 +1,9 @@
 #include "pack/structured_sd.h"
 
 #include "shared/check.h"
+#include "core/hot.h"
+
+#include <pthread.h>
 
 #include <string.h>
 
@@ -47,22 +50,72 @@ static uint64_t zero_range(uint64_t n, unsigned len, int at_least_one) {
 
 static unsigned unary_len(uint32_t k, uint32_t K) { return k == K ? k - 1 : k; }
 
-uint64_t gcomp_structured_bits(const int32_t *v, uint64_t n, uint32_t K,
-                               int at_least_one) {
+/* |level| of symbol i: v holds levels, or zigzag symbols when zig. */
+static inline uint32_t level_at(const int32_t *v, uint64_t i, int zig) {
+  int32_t x = v[i];
+  return zig ? ((uint32_t)x + 1u) >> 1 : (uint32_t)(x < 0 ? -x : x);
+}
+
+/* The mask without a branch a coordinate: zeros are unpredictable. */
+static inline uint64_t block_bits(const int32_t *v, unsigned len, uint64_t range, uint32_t K,
+                                  int zig, const binom_table t) {
+  uint64_t zeros = 0, index = 0, levels = 0;
+  for (unsigned p = 0; p < len; p++) {
+    uint32_t k = level_at(v, p, zig);
+    uint64_t z = k == 0;
+    zeros += z;
+    index += z ? t[p][zeros] : 0;
+    levels += k ? 1 + unary_len(k, K) : 0;
+  }
+  return gcomp_tb_len(zeros, range) + gcomp_tb_len(index, t[len][zeros]) + levels;
+}
+
+static inline uint64_t structured_bits(const int32_t *v, uint64_t n, uint32_t K,
+                                       int at_least_one, int zig) {
   binom_table t;
   binom_init(t);
   uint64_t bits = 0;
   for (uint64_t off = 0; off < n; off += GCOMP_MASK_BLOCK) {
     unsigned len = (unsigned)(n - off < GCOMP_MASK_BLOCK ? n - off : GCOMP_MASK_BLOCK);
-    mask_block b = mask_of(v + off, len, t);
-    bits += gcomp_tb_len(b.zeros, zero_range(n, len, at_least_one));
-    bits += gcomp_tb_len(b.index, t[len][b.zeros]);
-    for (unsigned i = 0; i < len; i++) {
-      int32_t x = v[off + i];
-      if (x) bits += 1 + unary_len((uint32_t)(x < 0 ? -x : x), K);
-    }
+    bits += block_bits(v + off, len, zero_range(n, len, at_least_one), K, zig, t);
   }
   return bits;
+}
+
+/* One table for every call of the span below (read only once built). */
+static binom_table shared_binom;
+static pthread_once_t shared_binom_once = PTHREAD_ONCE_INIT;
+static void shared_binom_init(void) { binom_init(shared_binom); }
+
+GCOMP_HOT void gcomp_structured_span_zigzag(const uint32_t *z, uint32_t len, uint64_t n,
+                                            uint32_t K, int at_least_one, uint64_t *lo,
+                                            uint64_t *hi) {
+  pthread_once(&shared_binom_once, shared_binom_init);
+  for (uint32_t b = 0; b < len; b += GCOMP_MASK_BLOCK) {
+    unsigned blen = len - b < GCOMP_MASK_BLOCK ? len - b : GCOMP_MASK_BLOCK;
+    uint32_t zeros = 0;
+    uint64_t levels = 0;
+    for (unsigned p = 0; p < blen; p++) {
+      uint32_t k = (z[b + p] + 1u) >> 1;
+      zeros += k == 0;
+      levels += (k != 0) + k - (k == K);
+    }
+    uint64_t count = shared_binom[blen][zeros];
+    uint64_t exact = gcomp_tb_len(zeros, zero_range(n, blen, at_least_one)) + levels;
+    /* the index takes floor(log2 count) bits, or one more */
+    *lo += exact + floor_log2(count);
+    *hi += exact + floor_log2(count) + ((count & (count - 1)) != 0);
+  }
+}
+
+uint64_t gcomp_structured_bits(const int32_t *v, uint64_t n, uint32_t K,
+                               int at_least_one) {
+  return structured_bits(v, n, K, at_least_one, 0);
+}
+
+uint64_t gcomp_structured_bits_zigzag(const uint32_t *z, uint64_t n, uint32_t K,
+                                      int at_least_one) {
+  return structured_bits((const int32_t *)z, n, K, at_least_one, 1);
 }
 
 /* ------------------------------------------------ word-at-a-time bits */

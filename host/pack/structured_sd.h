@@ -31,6 +31,17 @@ gcompResult_t gcomp_structured_read(gcomp_bitreader *r, int32_t *v, uint64_t n,
 uint64_t gcomp_structured_bits(const int32_t *v, uint64_t n, uint32_t K,
                                int at_least_one);
 
+/* The same from the zigzag symbols of the levels. */
+uint64_t gcomp_structured_bits_zigzag(const uint32_t *z, uint64_t n, uint32_t K,
+                                      int at_least_one);
+
+/* Bounds on the bits the zigzag symbols z[0, len) of n add to the code,
+ * added to *lo and *hi, for a part of the vector that starts at a multiple
+ * of GCOMP_MASK_BLOCK: exact but for each block's zero index,
+ * floor(log2 C(L, zeros)) bits or one more. */
+void gcomp_structured_span_zigzag(const uint32_t *z, uint32_t len, uint64_t n, uint32_t K,
+                                  int at_least_one, uint64_t *lo, uint64_t *hi);
+
 /* Truncated binary code of value < count (count >= 1): floor(log2 count) or
  * one more bit, no value wasted. */
 void gcomp_tb_put(gcomp_bitwriter *w, uint64_t value, uint64_t count);

@@ -2,6 +2,7 @@
 
 #include "shared/check.h"
 #include "core/hot.h"
+#include "core/pool.h"
 #include "shared/norm.h"
 
 #include <math.h>
@@ -24,20 +25,39 @@ static double reduce_partials(double *p, uint64_t m) {
   return p[0];
 }
 
-/* The canonical order for any per-chunk kernel of shared/norm.h: chunk
- * partials, then reduce_partials. */
-typedef double (*chunk_kernel)(const float *x, uint32_t len);
+/* Level-0 partials of chunks [first, end) into p: each chunk alone, so the
+ * pieces of a parallel pass compute what one pass would. One function a
+ * kernel, so the kernel inlines into each (cloned) loop. */
+typedef struct {
+  const float *x;
+  uint64_t n;
+  double *p;
+} partials_job;
 
-static inline gcompResult_t chunked_sum(const float *x, uint64_t n, chunk_kernel kernel,
-                                        double *out) {
+#define CHUNK_LEN(n, c) \
+  ((uint32_t)((n) - (c) * GCOMP_NORM_CHUNK < GCOMP_NORM_CHUNK ? (n) - (c) * GCOMP_NORM_CHUNK \
+                                                                : GCOMP_NORM_CHUNK))
+
+GCOMP_HOT static void sumsq_partials(void *ctx, uint64_t first, uint64_t end) {
+  const partials_job *j = ctx;
+  for (uint64_t c = first; c < end; c++)
+    j->p[c] = gcomp_chunk_sumsq(j->x + c * GCOMP_NORM_CHUNK, CHUNK_LEN(j->n, c));
+}
+
+GCOMP_HOT static void sumabs_partials(void *ctx, uint64_t first, uint64_t end) {
+  const partials_job *j = ctx;
+  for (uint64_t c = first; c < end; c++)
+    j->p[c] = gcomp_chunk_sumabs(j->x + c * GCOMP_NORM_CHUNK, CHUNK_LEN(j->n, c));
+}
+
+/* The canonical order: chunk partials (in parallel), then reduce_partials. */
+static gcompResult_t chunked_sum(const float *x, uint64_t n, gcomp_par_range_fn partials,
+                                 double *out) {
   uint64_t chunks = (n + GCOMP_NORM_CHUNK - 1) / GCOMP_NORM_CHUNK;
   double *p = malloc((size_t)chunks * sizeof *p);
   if (!p) return gcomp_fail(gcompOutOfMemory, "norm scratch allocation failed");
-  for (uint64_t c = 0; c < chunks; c++) {
-    uint64_t off = c * GCOMP_NORM_CHUNK;
-    uint64_t len = n - off < GCOMP_NORM_CHUNK ? n - off : GCOMP_NORM_CHUNK;
-    p[c] = kernel(x + off, (uint32_t)len);
-  }
+  partials_job j = {x, n, p};
+  gcomp_par_for(chunks, GCOMP_PAR_GRAIN / GCOMP_NORM_CHUNK, partials, &j);
   double s = reduce_partials(p, chunks);
   free(p);
   if (!isfinite(s))
@@ -46,14 +66,10 @@ static inline gcompResult_t chunked_sum(const float *x, uint64_t n, chunk_kernel
   return gcompSuccess;
 }
 
-/* flatten: chunked_sum and the chunk kernel it is given are inlined into
- * each clone, so the constant kernel is a direct, vectorized loop. */
-__attribute__((flatten)) GCOMP_HOT gcompResult_t gcomp_sumsq(const float *x, uint64_t n,
-                                                            double *sumsq) {
-  return chunked_sum(x, n, gcomp_chunk_sumsq, sumsq);
+gcompResult_t gcomp_sumsq(const float *x, uint64_t n, double *sumsq) {
+  return chunked_sum(x, n, sumsq_partials, sumsq);
 }
 
-__attribute__((flatten)) GCOMP_HOT gcompResult_t gcomp_sumabs(const float *x, uint64_t n,
-                                                             double *sumabs) {
-  return chunked_sum(x, n, gcomp_chunk_sumabs, sumabs);
+gcompResult_t gcomp_sumabs(const float *x, uint64_t n, double *sumabs) {
+  return chunked_sum(x, n, sumabs_partials, sumabs);
 }

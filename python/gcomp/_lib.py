@@ -16,7 +16,7 @@ class CodecConfig(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("method", c_int), ("nu", c_double),
                 ("omega", c_double), ("alpha", c_double), ("block", c_int64),
                 ("rotate", c_int), ("packing", c_int), ("maxTrials", c_double),
-                ("levels", c_int64), ("k", c_int64)]
+                ("levels", c_int64), ("k", c_int64), ("threads", c_int)]
 
 
 class PayloadInfoC(ctypes.Structure):
