@@ -56,6 +56,7 @@ TEST_P(Local, AllGatherBroadcast_BlocksAreEachRanksDecodedPayload) { run(gsc::Al
 TEST_P(Local, AllReduce_ManyTensorsEqualOneConcatenatedVector) { run(gsc::AllReduce_ManyTensorsEqualOneConcatenatedVector); }
 TEST_P(Local, AllReduce_BucketBytesAreWithinFivePercentOfTheBodies) { run(gsc::AllReduce_BucketBytesAreWithinFivePercentOfTheBodies); }
 TEST_P(Local, Errors_MismatchedCountOrCodecFailsOnEveryRank) { run(gsc::Errors_MismatchedCountOrCodecFailsOnEveryRank); }
+TEST_P(Local, Errors_MismatchedPipelineFailsOnEveryRank) { run(gsc::Errors_MismatchedPipelineFailsOnEveryRank); }
 TEST_P(Local, Errors_ACorruptPayloadFailsOnEveryRank) { run(gsc::Errors_ACorruptPayloadFailsOnEveryRank); }
 TEST_P(Local, Errors_HostCommunicatorRefusesAStream) { run(gsc::Errors_HostCommunicatorRefusesAStream); }
 TEST_P(Local, Errors_OneRanksMistakeFailsEveryRankWithoutHanging) { run(gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging); }

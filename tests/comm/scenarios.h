@@ -415,6 +415,17 @@ inline void AllReduce_BucketBytesAreWithinFivePercentOfTheBodies() {
 }
 
 // A disagreement is an error on every rank, not a hang or a crash.
+// Chunking is part of the agreement: ranks that cut the vector differently
+// would exchange frames of different counts.
+inline void Errors_MismatchedPipelineFailsOnEveryRank() {
+  int me = rank_of();
+  Comm comm(gcompAlgoAllGather, 5, me == 0 ? 1024 : GCOMP_PIPELINE_OFF);
+  Codec sd("sd");
+  std::vector<float> x(4096, 1.0f), y(4096);
+  EXPECT_EQ(gcompAllReduce(x.data(), y.data(), x.size(), sd.h, gcompSum, comm.h, nullptr),
+            gcompInvalidUsage);
+}
+
 inline void Errors_MismatchedCountOrCodecFailsOnEveryRank() {
   int me = rank_of();
   Comm comm;

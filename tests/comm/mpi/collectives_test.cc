@@ -33,6 +33,7 @@ TEST(MpiAllGatherBroadcast, BlocksAreEachRanksDecodedPayload) { gsc::AllGatherBr
 TEST(MpiAllReduce, ManyTensorsEqualOneConcatenatedVector) { gsc::AllReduce_ManyTensorsEqualOneConcatenatedVector(); }
 TEST(MpiAllReduce, BucketBytesAreWithinFivePercentOfTheBodies) { gsc::AllReduce_BucketBytesAreWithinFivePercentOfTheBodies(); }
 TEST(MpiErrors, MismatchedCountOrCodecFailsOnEveryRank) { gsc::Errors_MismatchedCountOrCodecFailsOnEveryRank(); }
+TEST(MpiErrors, MismatchedPipelineFailsOnEveryRank) { gsc::Errors_MismatchedPipelineFailsOnEveryRank(); }
 TEST(MpiErrors, ACorruptPayloadFailsOnEveryRank) { gsc::Errors_ACorruptPayloadFailsOnEveryRank(); }
 TEST(MpiErrors, HostCommunicatorRefusesAStream) { gsc::Errors_HostCommunicatorRefusesAStream(); }
 TEST(MpiErrors, OneRanksMistakeFailsEveryRankWithoutHanging) { gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging(); }
