@@ -63,6 +63,9 @@ mkdir -p "$out"
 csv=$out/netbench.csv
 echo "rate,ranks,bytes,gcomp_us,fp32_us,bf16_us,speedup_vs_bf16,speedup_vs_fp32,bytes_per_rank,relerr,codec_us,wire_us,vs_max,vs_sum" >"$csv"
 
+# milliseconds of a time in microseconds
+ms() { awk -v v="$1" 'BEGIN { print v / 1000 }'; }
+
 # bits/s of a tc rate like 100mbit, 1gbit
 rate_bits() {
   local v=${1%bit} m=1
@@ -103,7 +106,6 @@ for rate in "${rate_list[@]}"; do
       vmax=$(awk -v t="$t" -v a="$tc" -v b="$tw" 'BEGIN { printf "%.2f", t / (a > b ? a : b) }')
       vsum=$(awk -v t="$t" -v a="$tc" -v b="$tw" 'BEGIN { printf "%.2f", t / (a + b) }')
       echo "$rate,$P,$bytes,$t,$t32,$t16,$x16,$x32,$per_rank,$relerr,$tc,$tw,$vmax,$vsum" >>"$csv"
-      ms() { awk -v v="$1" 'BEGIN { print v / 1000 }'; }
       printf "%-8s %5s %6s %11.1f %11.1f %11.1f %9s %9s %10.1f %10.1f %6s %6s\n" "$rate" "$P" \
         "$size" "$(ms "$t")" "$(ms "$t32")" "$(ms "$t16")" "$x16" "$x32" "$(ms "$tc")" \
         "$(ms "$tw")" "$vmax" "$vsum"

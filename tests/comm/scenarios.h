@@ -62,6 +62,16 @@ inline std::vector<float> input(int rank, uint64_t count, const char *family = "
   return gtv::family(family, count, 1000 + (uint64_t)rank);
 }
 
+// The exact sum of every rank's input, in double.
+inline std::vector<double> exact_sum(uint64_t count, const char *family = "gaussian") {
+  std::vector<double> s(count, 0.0);
+  for (int j = 0; j < size_of(); j++) {
+    auto xj = input(j, count, family);
+    for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
+  }
+  return s;
+}
+
 // What rank j's payload decodes to, recomputed locally from the documented
 // seed rule.
 inline std::vector<float> decoded(const Codec &codec, const std::vector<float> &x, uint64_t seed) {
@@ -219,7 +229,7 @@ inline void AllReduce_TwoPhaseErrorWithinTheBoundOfTwoCompressions() {
 // An unbiased codec's allreduce is the true sum in expectation: the mean
 // over T calls is within 5 standard errors (estimated from the calls).
 inline void AllReduce_UnbiasedCodecGivesTheTrueSumInExpectation() {
-  int me = rank_of(), P = size_of();
+  int me = rank_of();
   Comm comm(gcompAlgoAllGather, 17);
   Codec codec("sd-unbiased", {{"omega", "1"}});
   const uint64_t count = 64;
@@ -235,11 +245,7 @@ inline void AllReduce_UnbiasedCodecGivesTheTrueSumInExpectation() {
       m2[i] += (double)y[i] * y[i];
     }
   }
-  std::vector<double> s(count, 0.0);
-  for (int j = 0; j < P; j++) {
-    auto xj = input(j, count);
-    for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
-  }
+  auto s = exact_sum(count);
   for (uint64_t i = 0; i < count; i++) {
     double mean = m1[i] / T, var = m2[i] / T - mean * mean;
     EXPECT_NEAR(mean, s[i], 5 * std::sqrt(std::max(var, 0.0) / T) + 1e-6) << i;
@@ -247,7 +253,7 @@ inline void AllReduce_UnbiasedCodecGivesTheTrueSumInExpectation() {
 }
 
 inline void AllReduce_ErrorFeedbackConvergesToTheTrueSumForABiasedCodec() {
-  int me = rank_of(), P = size_of();
+  int me = rank_of();
   for (gcompAlgo_t algo : {gcompAlgoAllGather, gcompAlgoTwoPhase}) {
     Comm comm(algo, 19);
     Codec codec("sd", {{"nu", "0.3"}});
@@ -261,11 +267,7 @@ inline void AllReduce_ErrorFeedbackConvergesToTheTrueSumForABiasedCodec() {
                                  nullptr),
                 gcompSuccess);
     gcompErrorFeedbackFree(ef);
-    std::vector<double> s(count, 0.0);
-    for (int j = 0; j < P; j++) {
-      auto xj = input(j, count, "heavy");
-      for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
-    }
+    auto s = exact_sum(count, "heavy");
     double err = 0, norm = 0;
     for (uint64_t i = 0; i < count; i++) {
       err += (y[i] - s[i]) * (y[i] - s[i]);
@@ -588,11 +590,7 @@ inline void AllReduce_PipelinedChunksAreTheSumOfChunkPayloads() {
                                nullptr),
               gcompSuccess);
   gcompErrorFeedbackFree(ef);
-  std::vector<double> s(count, 0.0);
-  for (int j = 0; j < P; j++) {
-    auto xj = input(j, count);
-    for (uint64_t i = 0; i < count; i++) s[i] += xj[i];
-  }
+  auto s = exact_sum(count);
   double err = 0, norm = 0;
   for (uint64_t i = 0; i < count; i++) {
     err += (y[i] - s[i]) * (y[i] - s[i]);
