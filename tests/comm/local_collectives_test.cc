@@ -59,6 +59,7 @@ TEST_P(Local, Errors_MismatchedCountOrCodecFailsOnEveryRank) { run(gsc::Errors_M
 TEST_P(Local, Errors_MismatchedPipelineFailsOnEveryRank) { run(gsc::Errors_MismatchedPipelineFailsOnEveryRank); }
 TEST_P(Local, Errors_ACorruptPayloadFailsOnEveryRank) { run(gsc::Errors_ACorruptPayloadFailsOnEveryRank); }
 TEST_P(Local, Errors_HostCommunicatorRefusesAStream) { run(gsc::Errors_HostCommunicatorRefusesAStream); }
+TEST_P(Local, Errors_AFailedEncodeOnOneRankFailsEveryRank) { run(gsc::Errors_AFailedEncodeOnOneRankFailsEveryRank); }
 TEST_P(Local, Errors_OneRanksMistakeFailsEveryRankWithoutHanging) { run(gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging); }
 
 TEST_P(Local, AllReduce_PipelinedChunksAreTheSumOfChunkPayloads) { run(gsc::AllReduce_PipelinedChunksAreTheSumOfChunkPayloads); }

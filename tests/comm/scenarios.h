@@ -12,6 +12,7 @@
 #include <cmath>
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "codec_helpers.h"
@@ -57,6 +58,10 @@ struct Comm {
 
 using gth::Codec;
 
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 inline std::vector<float> input(int rank, uint64_t count, const char *family = "gaussian") {
   return gtv::family(family, count, 1000 + (uint64_t)rank);
@@ -486,6 +491,38 @@ inline void Errors_ACorruptPayloadFailsOnEveryRank() {
   }
 }
 
+// A rank whose encode fails after the agreement (a NaN only it has) sends
+// no payload: it gets its own error, every other rank a remote one, in
+// each algorithm and with the pipeline's chunks, and nobody hangs.
+inline void Errors_AFailedEncodeOnOneRankFailsEveryRank() {
+  int me = rank_of(), P = size_of();
+  const uint64_t n = 3000;
+  for (int bad : {0, P - 1}) {
+    for (gcompAlgo_t algo : {gcompAlgoAllGather, gcompAlgoTwoPhase}) {
+      for (uint64_t pipeline : {(uint64_t)GCOMP_PIPELINE_OFF, (uint64_t)1000}) {
+        Comm comm(algo, 5, pipeline);
+        Codec codec("sd");
+        auto x = input(me, n);
+        if (me == bad) x[n - 2] = std::numeric_limits<float>::quiet_NaN();
+        std::vector<float> y(n);
+        auto t0 = std::chrono::steady_clock::now();
+        gcompResult_t r =
+            gcompAllReduce(x.data(), y.data(), n, codec.h, gcompSum, comm.h, nullptr);
+        double t = seconds_since(t0);
+        gcompResult_t want = me == bad ? gcompNonFiniteInput : gcompRemoteError;
+        EXPECT_EQ(r, P > 1 || me == bad ? want : gcompSuccess)
+            << "NaN on rank " << bad << ", algorithm " << (int)algo << ", pipeline "
+            << pipeline;
+        EXPECT_LT(t, 1.0);
+        x[n - 2] = 0.0f;
+        EXPECT_EQ(gcompAllReduce(x.data(), y.data(), n, codec.h, gcompSum, comm.h, nullptr),
+                  gcompSuccess)
+            << gcompGetLastErrorDetail();
+      }
+    }
+  }
+}
+
 inline void Errors_HostCommunicatorRefusesAStream() {
   Comm comm;
   Codec codec("sd");
@@ -496,9 +533,6 @@ inline void Errors_HostCommunicatorRefusesAStream() {
 }
 
 
-inline double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // The calls that used to hang every rank (docs/COLLECTIVES.md): one rank
 // refusing its own arguments (a NULL error feedback state, zero tensors) or

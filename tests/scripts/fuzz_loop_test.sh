@@ -51,6 +51,13 @@ mkdir -p "$tmp/empty"
 expect fail empty-folder "$tmp/empty" "$tmp/seeds"
 expect fail missing-folder "$tmp/nonexistent" "$tmp/seeds"
 
+# The long run's count reaches the fuzzer; a count that is not one is refused.
+stand_in "$tmp/runs" fuzz_runs '[ "$2" = -runs=5 ] || exit 4
+printf "#5\tDONE   cov: 7 ft: 9 corp: 1/1b exec/s: 5 rss: 30Mb\n"'
+GCOMP_FUZZ_RUNS=5 expect pass run-count "$tmp/runs" "$tmp/seeds"
+GCOMP_FUZZ_RUNS=abc expect fail bad-run-count "$tmp/ok" "$tmp/seeds"
+expect fail run-count-unset "$tmp/runs" "$tmp/seeds"
+
 # The stored seeds are copied, never written.
 [ "$(ls "$tmp/seeds/fuzz_good")" = s1 ] || { echo "FAIL: the seed folder changed"; bad=1; }
 exit $bad
