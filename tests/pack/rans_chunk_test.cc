@@ -341,4 +341,66 @@ TEST(RansChunks, GroupCoderRoundTripsEachLane) {
   }
 }
 
+// An initial state above the range that still decodes: x = ((y / f) << 12)
+// + y mod f + start (the encoder's step without its renormalization) gives
+// back y in one step with no byte read, so a chunk that starts there and
+// goes on with a valid chunk's bytes ends exactly as a valid one. FORMAT-rans
+// rejects it (check 8); a decoder that only checks x >= L would accept it.
+// Letters of frequency 16 .. 2048: for every y in [L, 2^31) one of them has
+// y / f in [2^19, 2^20), so x lies in [L << 8, 2^32).
+TEST(RansChunks, AnInitialStateAboveTheRangeIsRefusedEvenWhenItDecodes) {
+  std::mt19937_64 rng(106);
+  const unsigned A = 9;
+  uint32_t freq[GCOMP_RANS_MAX_ALPHABET] = {16, 16, 32, 64, 128, 256, 512, 1024, 2048};
+  uint32_t start[GCOMP_RANS_MAX_ALPHABET] = {};
+  for (unsigned a = 1; a < A; a++) start[a] = start[a - 1] + freq[a - 1];
+  gcomp_rans_enc_table et;
+  gcomp_rans_enc_table_init(&et, freq, A);
+  static gcomp_rans_dec_table dt;
+  gcomp_rans_dec_table_init(&dt, freq, A);
+  for (uint32_t len : {300u, GCOMP_RANS_LANES * GCOMP_RANS_CHUNK}) {
+    for (uint32_t lane = 0; lane < gcomp_rans_chunks_of(len); lane++) {
+      Syms s(len);
+      for (auto &v : s) {
+        uint32_t r = uint32_t(rng() % 4096), a = 0;
+        while (r >= start[a] + freq[a]) a++;
+        v = a;
+      }
+      Bytes scratch(GCOMP_RANS_GROUP_SCRATCH);
+      uint8_t *begin[GCOMP_RANS_LANES];
+      gcomp_rans_encode_chunks(&et, s.data(), len, scratch.data(), begin);
+      uint32_t k = gcomp_rans_chunks_of(len);
+      std::vector<Bytes> chunk(k);
+      for (uint32_t j = 0; j < k; j++)
+        chunk[j].assign(begin[j], scratch.data() + (j + 1) * GCOMP_RANS_CHUNK_SCRATCH);
+
+      // The state y after the lane's first step, and the bytes after it.
+      const Bytes &b = chunk[lane];
+      uint32_t x0 = GetU32(b.data()), slot = x0 & (GCOMP_RANS_PROB_SCALE - 1u);
+      uint32_t y = gcomp_rans_lane_advance(x0, dt.step[slot]);
+      size_t at = 4;
+      while (y < GCOMP_RANS_L) y = y << 8 | b[at++];
+      unsigned c = 0;
+      while (!(y / freq[c] >= (1u << 19) && y / freq[c] < (1u << 20))) c++;
+      ASSERT_LT(c, A) << y;
+      uint32_t x = ((y / freq[c]) << GCOMP_RANS_PROB_BITS) + y % freq[c] + start[c];
+      ASSERT_GE(x, GCOMP_RANS_L << 8);
+      Bytes forged = {uint8_t(x), uint8_t(x >> 8), uint8_t(x >> 16), uint8_t(x >> 24)};
+      forged.insert(forged.end(), b.begin() + long(at), b.end());
+      ASSERT_EQ(gcomp_rans_lane_advance(x, dt.step[x & (GCOMP_RANS_PROB_SCALE - 1u)]), y);
+      chunk[lane] = forged;
+
+      const uint8_t *src[GCOMP_RANS_LANES];
+      uint32_t bytes[GCOMP_RANS_LANES];
+      for (uint32_t j = 0; j < k; j++) src[j] = chunk[j].data(), bytes[j] = uint32_t(chunk[j].size());
+      Syms back(len);
+      EXPECT_EQ(gcomp_rans_decode_chunks(&dt, src, bytes, back.data(), len, 0),
+                gcompCorruptPayload)
+          << "len " << len << ", lane " << lane;
+      EXPECT_NE(std::string(gcompGetLastErrorDetail()).find("initial state"), std::string::npos)
+          << gcompGetLastErrorDetail();
+    }
+  }
+}
+
 }  // namespace
