@@ -14,6 +14,7 @@
 #include "codec_helpers.h"
 #include "forge.h"
 #include "sd_extreme_levels.h"
+#include "shared/levels.h"
 #include "shared/sparse_dithering.h"
 #include "vectors.h"
 
@@ -81,6 +82,30 @@ TEST(SdLevel, NearestToTheExactQuotientAtEveryLevel) {
   }
   EXPECT_EQ(wrong, 0u);
   EXPECT_GT(n, 300000u);
+}
+
+// The randomized rounding over every one of its 2^24 draws: up exactly
+// ceil(frac 2^24) times, so the bias of a level is below 2^-24 and zero
+// when frac is a multiple of 2^-24 (every frac >= 1/2, and all small
+// levels' fractions on a coarse grid). Not Monte Carlo: the whole law.
+TEST(SdLevel, UnbiasedRoundingGoesUpWithProbabilityFracOverAllDraws) {
+  const float gamma = 0.75f;
+  for (float x : {0.5f, 0.6f, 0.375f, 1.1f, 3.0f * 0.75f + 0.1875f, -2.25f, 7.7f, 1e-3f,
+                  0.75f * 8388607.5f}) {
+    float q = std::fabs(x) / gamma;
+    float frac = q - std::floor(q);
+    double want = std::ceil((double)frac * 16777216.0);
+    int64_t k = (int64_t)std::floor(q), up = 0, other = 0;
+    for (uint32_t u = 0; u < (1u << 24); u++) {
+      int64_t v = gcomp_level_round_unbiased(x, gamma, u << 8 | (u & 0xffu));
+      int64_t mag = v < 0 ? -v : v;
+      if (mag == k + 1) up++;
+      else if (mag != k) other++;
+      if (x < 0 && v > 0) other++;
+    }
+    EXPECT_EQ(other, 0) << x;
+    EXPECT_EQ((double)up, want) << "x = " << x << ", frac = " << frac;
+  }
 }
 
 TEST(SdLevel, DecodedValueIsTheGridPointRoundedOnce) {
