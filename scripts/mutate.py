@@ -14,7 +14,10 @@ lines:
     replace: d / s
 
 `find` must occur exactly once in `file`; a literal \\n in a value is a
-line break. The source is restored after each
+line break. An optional `equivalent: WHY` marks a mutant shown to behave
+as the original on every input: it still runs, but a survivor of that kind
+is reported apart and left out of the score (and one that is killed is
+reported too, since then the WHY is wrong). The source is restored after each
 mutant, also on Ctrl-C. A mutant that does not compile counts as killed by
 the compiler and is reported apart (a list should not hold many).
 """
@@ -41,7 +44,7 @@ def parse(path):
                     cur = {}
                 continue
             key, _, value = line.partition(":")
-            if key not in ("name", "file", "find", "replace"):
+            if key not in ("name", "file", "find", "replace", "equivalent"):
                 sys.exit(f"mutate: {path}: unknown key in line {line!r}")
             value = value[1:] if value.startswith(" ") else value
             cur[key] = value.replace("\\n", "\n")  # \n in a value: a line break
@@ -101,7 +104,7 @@ def main():
     signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
 
-    killed, survived, no_build = [], [], []
+    killed, survived, no_build, equivalent = [], [], [], []
     for i, m in enumerate(mutants, 1):
         path = os.path.join(ROOT, m["file"])
         text = open(path).read()
@@ -116,21 +119,30 @@ def main():
             else:
                 rc = run(["ctest", "--test-dir", args.build, "-j", jobs, "--stop-on-failure",
                           "--timeout", "300"], timeout=args.timeout)
-                verdict = "killed" if rc != 0 else "SURVIVED"
-                (killed if rc != 0 else survived).append(m["name"])
+                if "equivalent" in m:
+                    verdict = ("killed, but listed as equivalent" if rc != 0
+                               else "survived (equivalent)")
+                    equivalent.append((m["name"], rc != 0))
+                else:
+                    verdict = "killed" if rc != 0 else "SURVIVED"
+                    (killed if rc != 0 else survived).append(m["name"])
         finally:
             restore()
         print(f"[{i}/{len(mutants)}] {m['name']}: {verdict} ({time.time() - t0:.0f} s)",
               flush=True)
     run(["cmake", "--build", args.build, "-j", jobs])  # leave the build unmutated
     tested = len(killed) + len(survived)
-    print(f"\nmutants: {len(mutants)}, built: {tested}, killed: {len(killed)}, "
-          f"survived: {len(survived)}, not building: {len(no_build)}")
+    print(f"\nmutants: {len(mutants)}, built: {tested + len(equivalent)}, "
+          f"killed: {len(killed)}, survived: {len(survived)}, "
+          f"listed as equivalent: {len(equivalent)}, not building: {len(no_build)}")
     if tested:
         print(f"score: {100.0 * len(killed) / tested:.1f}% of the mutants that build")
     for name in survived:
         print(f"  survivor: {name}")
-    return 1 if survived else 0
+    wrong = [name for name, was_killed in equivalent if was_killed]
+    for name in wrong:
+        print(f"  killed though listed as equivalent (fix its reason): {name}")
+    return 1 if survived or wrong else 0
 
 
 if __name__ == "__main__":
