@@ -38,13 +38,18 @@ typedef struct {
   ((uint32_t)((n) - (c) * GCOMP_NORM_CHUNK < GCOMP_NORM_CHUNK ? (n) - (c) * GCOMP_NORM_CHUNK \
                                                                 : GCOMP_NORM_CHUNK))
 
-GCOMP_HOT static void sumsq_partials(void *ctx, uint64_t first, uint64_t end) {
+/* flatten: the chunk kernel is inlined into each clone; called, it would
+ * be its one baseline (SSE2) copy, and the AVX2 clone would gain nothing
+ * (the norm pass ran at half speed so, unnoticed, after the threads merge). */
+__attribute__((flatten)) GCOMP_HOT static void sumsq_partials(void *ctx, uint64_t first,
+                                                              uint64_t end) {
   const partials_job *j = ctx;
   for (uint64_t c = first; c < end; c++)
     j->p[c] = gcomp_chunk_sumsq(j->x + c * GCOMP_NORM_CHUNK, CHUNK_LEN(j->n, c));
 }
 
-GCOMP_HOT static void sumabs_partials(void *ctx, uint64_t first, uint64_t end) {
+__attribute__((flatten)) GCOMP_HOT static void sumabs_partials(void *ctx, uint64_t first,
+                                                               uint64_t end) {
   const partials_job *j = ctx;
   for (uint64_t c = first; c < end; c++)
     j->p[c] = gcomp_chunk_sumabs(j->x + c * GCOMP_NORM_CHUNK, CHUNK_LEN(j->n, c));
