@@ -260,8 +260,12 @@ const std::vector<grr::Rule> kRules = {
     {"SignZeroScaleWithSign",
      [] {
        Bytes p = make("sign", {{"packing", "structured"}}, std::vector<float>(50, 0.0f));
-       return std::vector<Row>{grr::row("sign 3 set", p, gtf::with_bits_at(p, 31 + 3, 1, 1),
-                                        "zero scale with negative signs")};
+       std::vector<Row> rows;  // the first and last sign, and both sides of a 32-sign word
+       for (int i : {0, 3, 31, 32, 49})
+         rows.push_back(grr::row("sign " + std::to_string(i) + " set", p,
+                                 gtf::with_bits_at(p, 31 + (uint64_t)i, 1, 1),
+                                 "zero scale with negative signs"));
+       return rows;
      }},
     {"SignDirectMagnitude",
      [] {
