@@ -149,7 +149,7 @@ const std::vector<grr::Rule> kRules = {
      [] {
        std::vector<Row> rows;
        Bytes p = packed("natural", "direct");
-       for (float bad : {1.5f, -0.0f, 0x1p-130f, 3.0f})
+       for (float bad : {1.5f, -0.0f, 0x1p-130f, 3.0f, 0x1.000002p0f, -0x1.fffffep-5f})
          rows.push_back(grr::row(std::to_string(bad), p, with_float(p, 0, bad), "non-power of two"));
        return rows;
      }},
