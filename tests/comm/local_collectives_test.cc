@@ -59,6 +59,7 @@ TEST_P(Local, Errors_MismatchedCountOrCodecFailsOnEveryRank) { run(gsc::Errors_M
 TEST_P(Local, Errors_MismatchedPipelineFailsOnEveryRank) { run(gsc::Errors_MismatchedPipelineFailsOnEveryRank); }
 TEST_P(Local, Errors_ACorruptPayloadFailsOnEveryRank) { run(gsc::Errors_ACorruptPayloadFailsOnEveryRank); }
 TEST_P(Local, Errors_HostCommunicatorRefusesAStream) { run(gsc::Errors_HostCommunicatorRefusesAStream); }
+TEST_P(Local, Errors_BroadcastRootOutOfRangeIsRefused) { run(gsc::Errors_BroadcastRootOutOfRangeIsRefused); }
 TEST_P(Local, Errors_AFailedEncodeOnOneRankFailsEveryRank) { run(gsc::Errors_AFailedEncodeOnOneRankFailsEveryRank); }
 TEST_P(Local, Errors_OneRanksMistakeFailsEveryRankWithoutHanging) { run(gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging); }
 

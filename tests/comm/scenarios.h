@@ -350,27 +350,35 @@ inline void AllReduce_ErrorFeedbackResetEqualsAFreshState() {
     }
 }
 
+// Randomized codecs too: their payloads decode right only with the seed
+// of the rank that encoded them (frames carry no seed), the root's for a
+// broadcast whatever the root is.
 inline void AllGatherBroadcast_BlocksAreEachRanksDecodedPayload() {
   int me = rank_of(), P = size_of();
-  Comm comm(gcompAlgoAuto, 23);
-  Codec codec("sd");
-  const uint64_t count = 777;
-  auto x = input(me, count);
-  std::vector<float> all(count * (uint64_t)P), b(count);
-  EXPECT_EQ(gcompAllGather(x.data(), all.data(), count, codec.h, comm.h, nullptr), gcompSuccess);
-  int root = P - 1;
-  EXPECT_EQ(gcompBroadcast(me == root ? x.data() : nullptr, b.data(), count, codec.h, root,
-                           comm.h, nullptr),
-            gcompSuccess);
-  for (int j = 0; j < P; j++) {
-    auto want = decoded(codec, input(j, count), gcomp_payload_seed(23, 0, j, GCOMP_PHASE_SEND, 0));
-    EXPECT_TRUE(gth::bitwise_equal(std::vector<float>(all.begin() + j * count,
-                                                      all.begin() + (j + 1) * count),
-                                   want))
-        << "block " << j;
+  for (const char *name : {"sd", "sd-unbiased", "randk"}) {
+    Comm comm(gcompAlgoAuto, 23);
+    Codec codec(name);
+    const uint64_t count = 777;
+    auto x = input(me, count);
+    std::vector<float> all(count * (uint64_t)P), b(count);
+    EXPECT_EQ(gcompAllGather(x.data(), all.data(), count, codec.h, comm.h, nullptr),
+              gcompSuccess);
+    int root = P - 1;
+    EXPECT_EQ(gcompBroadcast(me == root ? x.data() : nullptr, b.data(), count, codec.h, root,
+                             comm.h, nullptr),
+              gcompSuccess);
+    for (int j = 0; j < P; j++) {
+      auto want =
+          decoded(codec, input(j, count), gcomp_payload_seed(23, 0, j, GCOMP_PHASE_SEND, 0));
+      EXPECT_TRUE(gth::bitwise_equal(std::vector<float>(all.begin() + j * count,
+                                                        all.begin() + (j + 1) * count),
+                                     want))
+          << name << ", block " << j;
+    }
+    auto want =
+        decoded(codec, input(root, count), gcomp_payload_seed(23, 1, root, GCOMP_PHASE_BCAST, 0));
+    EXPECT_TRUE(gth::bitwise_equal(b, want)) << name << ", broadcast from " << root;
   }
-  auto want = decoded(codec, input(root, count), gcomp_payload_seed(23, 1, root, GCOMP_PHASE_BCAST, 0));
-  EXPECT_TRUE(gth::bitwise_equal(b, want));
 }
 
 inline void AllReduce_ManyTensorsEqualOneConcatenatedVector() {
@@ -521,6 +529,27 @@ inline void Errors_AFailedEncodeOnOneRankFailsEveryRank() {
       }
     }
   }
+}
+
+// A root outside 0..P-1 is the caller's mistake, on every rank that makes
+// it; the others learn of it as a remote error.
+inline void Errors_BroadcastRootOutOfRangeIsRefused() {
+  int me = rank_of(), P = size_of();
+  Comm comm;
+  Codec codec("sd");
+  std::vector<float> x(100, 1.0f), y(100);
+  for (int root : {P, -1, P + 7}) {
+    EXPECT_EQ(gcompBroadcast(x.data(), y.data(), 100, codec.h, root, comm.h, nullptr),
+              gcompInvalidArgument)
+        << "root " << root << " on every rank";
+    gcompResult_t r = gcompBroadcast(x.data(), y.data(), 100, codec.h, me == 0 ? root : 0,
+                                     comm.h, nullptr);
+    EXPECT_EQ(r, me == 0 ? gcompInvalidArgument : gcompRemoteError) << "root " << root
+                                                                      << " on rank 0 only";
+  }
+  EXPECT_EQ(gcompBroadcast(x.data(), y.data(), 100, codec.h, P - 1, comm.h, nullptr),
+            gcompSuccess)
+      << gcompGetLastErrorDetail();
 }
 
 inline void Errors_HostCommunicatorRefusesAStream() {

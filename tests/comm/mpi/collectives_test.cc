@@ -36,6 +36,7 @@ TEST(MpiErrors, MismatchedCountOrCodecFailsOnEveryRank) { gsc::Errors_Mismatched
 TEST(MpiErrors, MismatchedPipelineFailsOnEveryRank) { gsc::Errors_MismatchedPipelineFailsOnEveryRank(); }
 TEST(MpiErrors, ACorruptPayloadFailsOnEveryRank) { gsc::Errors_ACorruptPayloadFailsOnEveryRank(); }
 TEST(MpiErrors, HostCommunicatorRefusesAStream) { gsc::Errors_HostCommunicatorRefusesAStream(); }
+TEST(MpiErrors, BroadcastRootOutOfRangeIsRefused) { gsc::Errors_BroadcastRootOutOfRangeIsRefused(); }
 TEST(MpiErrors, AFailedEncodeOnOneRankFailsEveryRank) { gsc::Errors_AFailedEncodeOnOneRankFailsEveryRank(); }
 TEST(MpiErrors, OneRanksMistakeFailsEveryRankWithoutHanging) { gsc::Errors_OneRanksMistakeFailsEveryRankWithoutHanging(); }
 
