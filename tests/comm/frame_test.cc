@@ -129,9 +129,9 @@ TEST(Frame, BrokenFieldsAreRefused) {
   auto bad = [&](std::vector<uint8_t> g, const char *why) {
     EXPECT_EQ(decode_frame(g, c, x.size(), 4, &y), gcompCorruptPayload) << why;
   };
-  {
+  for (unsigned bit = 3; bit < 7; bit++) {
     auto g = f;
-    g[0] |= 0x40;
+    g[0] |= (uint8_t)(1u << bit);
     bad(g, "an unknown flag");
   }
   {
@@ -158,6 +158,21 @@ TEST(Frame, BrokenFieldsAreRefused) {
     for (int i = 0; i < 11; i++) g.push_back(0xff);
     g.insert(g.end(), f.begin() + 3, f.end());
     bad(g, "overlong varint");
+  }
+  {
+    // ten bytes whose last holds more than the 64th bit: the value's own
+    // bits followed by 2 << 63, which a careless reader drops unseen
+    size_t len = 1;
+    while (f[len] & 0x80) len++;  // the body length's bytes are f[1 .. len]
+    ASSERT_LT(len, 9u);
+    for (uint8_t top : {2, 3, 0x7f}) {
+      std::vector<uint8_t> g(f.begin(), f.begin() + (long)len + 1);
+      g.back() |= 0x80;
+      while (g.size() < 10) g.push_back(0x80);
+      g.push_back(top);
+      g.insert(g.end(), f.begin() + (long)len + 1, f.end());
+      bad(g, "a varint above 2^64");
+    }
   }
 }
 
