@@ -464,10 +464,15 @@ const std::vector<grr::Rule> kRules = {
          Bytes p = fixed_where(c, [](const std::vector<uint8_t> &ch, uint64_t d) {
            return width(ch) != 0 && width(ch) != 32 && (d * width(ch)) % 8 != 0;
          });
-         auto chunk = gtf::split_fixed(p).chunks[0];
          uint64_t d = grr::dim(p);
-         chunk[GCOMP_FIXED_HEAD + (d * width(chunk) + 7) / 8 - 1] |= 0x80;
-         rows.push_back(grr::row(c, p, with_chunk0(p, chunk), "padding bits not zero"));
+         // each padding bit alone: the lowest one next to the data up to bit 7
+         unsigned w = width(gtf::split_fixed(p).chunks[0]);
+         for (unsigned bit = (unsigned)(d * w % 8); bit < 8; bit++) {
+           auto chunk = gtf::split_fixed(p).chunks[0];
+           chunk[GCOMP_FIXED_HEAD + (d * w + 7) / 8 - 1] |= (uint8_t)(1u << bit);
+           rows.push_back(grr::row(std::string(c) + " bit " + std::to_string(bit), p,
+                                   with_chunk0(p, chunk), "padding bits not zero"));
+         }
        }
        return rows;
      }},
