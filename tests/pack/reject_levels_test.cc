@@ -546,9 +546,16 @@ const std::vector<grr::Rule> kRules = {
          uint64_t bits = 0;  // of the gamma codes
          for (uint32_t f : freq_of(p)) bits += 2 * gcomp_elias_zeros(f + 1) + 1;  // Elias gamma length
          if (bits % 8 == 0) continue;
-         gtf::Split s = gtf::split_rans(p);
-         s.head.back() |= 0x80;  // bit 7 of the last byte is padding
-         return std::vector<Row>{grr::row("top bit", p, with_rans(p, s), "table padding")};
+         // every padding bit alone, from the one next to the last code up
+         // (the head is the letter count's byte, then the codes)
+         std::vector<Row> rows;
+         for (unsigned bit = (unsigned)(bits % 8); bit < 8; bit++) {
+           gtf::Split s = gtf::split_rans(p);
+           s.head.back() |= (uint8_t)(1u << bit);
+           rows.push_back(grr::row("bit " + std::to_string(bit), p, with_rans(p, s),
+                                   "table padding"));
+         }
+         return rows;
        }
        ADD_FAILURE() << "every table ends on a byte";
        return std::vector<Row>{};
