@@ -381,6 +381,25 @@ inline void AllGatherBroadcast_BlocksAreEachRanksDecodedPayload() {
   }
 }
 
+// Two-phase asked for with fewer values than ranks (empty chunks): the call
+// runs allgather, so it succeeds with exactly allgather's result.
+inline void AllReduce_TwoPhaseWithFewerValuesThanRanksIsAllGather() {
+  int me = rank_of(), P = size_of();
+  for (uint64_t count : {(uint64_t)1, (uint64_t)P - 1}) {
+    if (count == 0) continue;
+    Comm two(gcompAlgoTwoPhase, 31), all(gcompAlgoAllGather, 31);
+    Codec codec("sd-unbiased");
+    auto x = input(me, count);
+    std::vector<float> y(count), z(count);
+    EXPECT_EQ(gcompAllReduce(x.data(), y.data(), count, codec.h, gcompSum, two.h, nullptr),
+              gcompSuccess)
+        << "count " << count << ": " << gcompGetLastErrorDetail();
+    EXPECT_EQ(gcompAllReduce(x.data(), z.data(), count, codec.h, gcompSum, all.h, nullptr),
+              gcompSuccess);
+    EXPECT_TRUE(gth::bitwise_equal(y, z)) << "count " << count;
+  }
+}
+
 inline void AllReduce_ManyTensorsEqualOneConcatenatedVector() {
   int me = rank_of();
   Comm a(gcompAlgoAuto, 29), b(gcompAlgoAuto, 29);

@@ -74,6 +74,38 @@ TEST(Bitstream, ReaderMatchesBitioUpToAndPastTheEnd) {
   }
 }
 
+// The quotient limit is exact in both readers: max_q ones then a zero is a
+// code, max_q + 1 ones is refused, for limits inside one 64-bit window and
+// across several.
+TEST(Bitstream, RiceQuotientLimitIsExact) {
+  for (uint64_t max_q : {0u, 1u, 20u, 62u, 63u, 64u, 200u}) {
+    for (unsigned k : {0u, 3u}) {
+      for (uint64_t q : {max_q, max_q + 1}) {
+        std::vector<uint8_t> buf(64, 0);
+        gcomp_bitwriter w;
+        gcomp_bw_init(&w, buf.data(), buf.size());
+        for (uint64_t i = 0; i < q; i++) gcomp_bw_put(&w, 1, 1);
+        gcomp_bw_put(&w, 0, 1);
+        gcomp_bw_put(&w, k ? 5 : 0, k);
+        gcomp_bw_put(&w, 0x5a5a, 16);  // what follows the code
+        ASSERT_FALSE(w.overflow);
+        gcomp_bitreader r;
+        gcomp_br_init(&r, buf.data(), w.pos);
+        gcomp_fast_reader fr;
+        gcomp_fr_init(&fr, buf.data(), w.pos);
+        uint64_t a = 0, b = 0;
+        int ok = q <= max_q;
+        EXPECT_EQ(gcomp_rice_get(&r, k, max_q, &a), ok) << "max_q " << max_q << ", q " << q;
+        EXPECT_EQ(gcomp_fr_rice(&fr, k, max_q, &b), ok) << "max_q " << max_q << ", q " << q;
+        if (ok) {
+          EXPECT_EQ(a, q << k | (k ? 5u : 0u));
+          EXPECT_EQ(b, a);
+        }
+      }
+    }
+  }
+}
+
 TEST(Bitstream, RiceMatchesGolombRiceIncludingRefusals) {
   std::mt19937_64 rng(9);
   for (int trial = 0; trial < 400; trial++) {
