@@ -40,7 +40,7 @@ typedef struct {
 
 /* flatten: the chunk kernel is inlined into each clone; called, it would
  * be its one baseline (SSE2) copy, and the AVX2 clone would gain nothing
- * (the norm pass ran at half speed so, unnoticed, after the threads merge). */
+ * (as it did, unnoticed, after the threads merge). */
 __attribute__((flatten)) GCOMP_HOT static void sumsq_partials(void *ctx, uint64_t first,
                                                               uint64_t end) {
   const partials_job *j = ctx;
