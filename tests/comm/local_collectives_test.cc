@@ -54,6 +54,7 @@ TEST_P(Local, AllReduce_ErrorFeedbackConvergesToTheTrueSumForABiasedCodec) { run
 TEST_P(Local, AllReduce_ErrorFeedbackResetEqualsAFreshState) { run(gsc::AllReduce_ErrorFeedbackResetEqualsAFreshState); }
 TEST_P(Local, AllGatherBroadcast_BlocksAreEachRanksDecodedPayload) { run(gsc::AllGatherBroadcast_BlocksAreEachRanksDecodedPayload); }
 TEST_P(Local, AllReduce_ManyTensorsEqualOneConcatenatedVector) { run(gsc::AllReduce_ManyTensorsEqualOneConcatenatedVector); }
+TEST_P(Local, Outputs_AreOverwrittenNotAccumulated) { run(gsc::Outputs_AreOverwrittenNotAccumulated); }
 TEST_P(Local, AllReduce_TwoPhaseWithFewerValuesThanRanksIsAllGather) { run(gsc::AllReduce_TwoPhaseWithFewerValuesThanRanksIsAllGather); }
 TEST_P(Local, AllReduce_BucketBytesAreWithinFivePercentOfTheBodies) { run(gsc::AllReduce_BucketBytesAreWithinFivePercentOfTheBodies); }
 TEST_P(Local, Errors_MismatchedCountOrCodecFailsOnEveryRank) { run(gsc::Errors_MismatchedCountOrCodecFailsOnEveryRank); }

@@ -400,6 +400,45 @@ inline void AllReduce_TwoPhaseWithFewerValuesThanRanksIsAllGather() {
   }
 }
 
+// recvbuff is output only: whatever it held before (here NaN and huge
+// values) leaves no trace, in each algorithm, chunked or not, and in
+// allgather's and broadcast's outputs.
+inline void Outputs_AreOverwrittenNotAccumulated() {
+  int me = rank_of(), P = size_of();
+  const uint64_t n = 3001;
+  auto dirty = [](std::vector<float> &v) {
+    for (size_t i = 0; i < v.size(); i++)
+      v[i] = i % 3 == 0 ? std::numeric_limits<float>::quiet_NaN() : (i % 3 == 1 ? 1e30f : -7.0f);
+  };
+  for (gcompAlgo_t algo : {gcompAlgoAllGather, gcompAlgoTwoPhase}) {
+    for (uint64_t pipeline : {(uint64_t)GCOMP_PIPELINE_OFF, (uint64_t)1000}) {
+      Comm a(algo, 41, pipeline), b(algo, 41, pipeline);
+      Codec codec("sd");
+      auto x = input(me, n);
+      std::vector<float> clean(n, 0.0f), y(n);
+      dirty(y);
+      ASSERT_EQ(gcompAllReduce(x.data(), clean.data(), n, codec.h, gcompSum, a.h, nullptr),
+                gcompSuccess);
+      ASSERT_EQ(gcompAllReduce(x.data(), y.data(), n, codec.h, gcompSum, b.h, nullptr),
+                gcompSuccess);
+      EXPECT_TRUE(gth::bitwise_equal(y, clean))
+          << "allreduce, algorithm " << (int)algo << ", pipeline " << pipeline;
+    }
+  }
+  Comm a(gcompAlgoAuto, 43), b(gcompAlgoAuto, 43);
+  Codec codec("sd");
+  auto x = input(me, n);
+  std::vector<float> clean(n * (uint64_t)P, 0.0f), all(n * (uint64_t)P), bc(n), bclean(n, 0.0f);
+  dirty(all);
+  dirty(bc);
+  ASSERT_EQ(gcompAllGather(x.data(), clean.data(), n, codec.h, a.h, nullptr), gcompSuccess);
+  ASSERT_EQ(gcompAllGather(x.data(), all.data(), n, codec.h, b.h, nullptr), gcompSuccess);
+  EXPECT_TRUE(gth::bitwise_equal(all, clean)) << "allgather";
+  ASSERT_EQ(gcompBroadcast(x.data(), bclean.data(), n, codec.h, 0, a.h, nullptr), gcompSuccess);
+  ASSERT_EQ(gcompBroadcast(x.data(), bc.data(), n, codec.h, 0, b.h, nullptr), gcompSuccess);
+  EXPECT_TRUE(gth::bitwise_equal(bc, bclean)) << "broadcast";
+}
+
 inline void AllReduce_ManyTensorsEqualOneConcatenatedVector() {
   int me = rank_of();
   Comm a(gcompAlgoAuto, 29), b(gcompAlgoAuto, 29);

@@ -31,6 +31,7 @@ TEST(MpiAllReduce, ErrorFeedbackConvergesToTheTrueSumForABiasedCodec) { gsc::All
 TEST(MpiAllReduce, ErrorFeedbackResetEqualsAFreshState) { gsc::AllReduce_ErrorFeedbackResetEqualsAFreshState(); }
 TEST(MpiAllGatherBroadcast, BlocksAreEachRanksDecodedPayload) { gsc::AllGatherBroadcast_BlocksAreEachRanksDecodedPayload(); }
 TEST(MpiAllReduce, ManyTensorsEqualOneConcatenatedVector) { gsc::AllReduce_ManyTensorsEqualOneConcatenatedVector(); }
+TEST(MpiAllReduce, OutputsAreOverwrittenNotAccumulated) { gsc::Outputs_AreOverwrittenNotAccumulated(); }
 TEST(MpiAllReduce, TwoPhaseWithFewerValuesThanRanksIsAllGather) { gsc::AllReduce_TwoPhaseWithFewerValuesThanRanksIsAllGather(); }
 TEST(MpiAllReduce, BucketBytesAreWithinFivePercentOfTheBodies) { gsc::AllReduce_BucketBytesAreWithinFivePercentOfTheBodies(); }
 TEST(MpiErrors, MismatchedCountOrCodecFailsOnEveryRank) { gsc::Errors_MismatchedCountOrCodecFailsOnEveryRank(); }
