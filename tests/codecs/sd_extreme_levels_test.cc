@@ -190,6 +190,32 @@ TEST(SparseDithering, LevelsNearTwoToThe23StayWithinNu) {
 // The limit is a limit: the smallest parameter whose levels fit encodes, a
 // slightly smaller one is refused by the encoder and, forged into a header,
 // by the decoder.
+// The level limit as docs/FORMAT.md writes it, computed here on its own:
+// Q = (1 + 2^-20) / (2 sqrt(param / n) (1 - 2^-12)); Q >= 2^25 rejects;
+// otherwise K = floor(Q + 1/2) (codec 1) or floor(Q) + 1 (codec 2). Just
+// on each side of the nu where Q = 2^25, and at ordinary nu.
+TEST(SparseDithering, LevelLimitIsTheFormatsFormula) {
+  auto Q = [](double nu, double n) {
+    return (1.0 + std::ldexp(1.0, -20)) / (2.0 * std::sqrt(nu / n) * (1.0 - std::ldexp(1.0, -12)));
+  };
+  for (uint64_t d : {1ull, 4ull, 1000ull, 1ull << 20}) {
+    double n = (double)d;
+    double edge = n * std::pow((1.0 + std::ldexp(1.0, -20)) /
+                                   (2.0 * (1.0 - std::ldexp(1.0, -12)) * std::ldexp(1.0, 25)),
+                               2.0);
+    for (double nu : {edge * (1 + 1e-9), edge * (1 - 1e-9), 1e-3, 0.1, 0.9}) {
+      double q = Q(nu, n);
+      for (int rnd : {0, 1}) {
+        uint32_t want = q >= std::ldexp(1.0, 25)
+                            ? 0u
+                            : (uint32_t)(rnd ? std::floor(q) + 1.0 : std::floor(q + 0.5));
+        EXPECT_EQ(gcomp_sd_level_limit(nu, d, rnd), want)
+            << "d " << d << ", nu " << nu << ", Q " << q << ", randomized " << rnd;
+      }
+    }
+  }
+}
+
 TEST(SparseDithering, ParameterBelowTheLevelLimitIsRefused) {
   for (uint64_t d : {1ull, 4ull, 1000ull}) {
     double lo = 1e-30, hi = 1.0;  // bisect nu at which K becomes 0
